@@ -1,0 +1,115 @@
+"""Builds the low-level MCP ``Server``: tools/list from the registry, tools/call through the handlers.
+
+Start-up loads only what ``tools/list`` needs; the HTTP client, validators and sandbox load on the
+first call. Every failure of a call ends as an ``isError`` result, never a protocol error.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+
+from cal_mcp import __version__
+from cal_mcp.config import Settings
+from cal_mcp.guidance import INSTRUCTIONS, get_prompt, list_prompts
+from cal_mcp.registry import Registry
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cal_mcp.cal_client import CalClient
+
+log = logging.getLogger("cal_mcp")
+
+
+class CalMcpApp:
+    """The registry, the settings and the lazily created Cal client, shared by every session."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self._transport = transport
+        self._base_url = base_url
+        self._client: CalClient | None = None
+
+    def client(self) -> CalClient:
+        if self._client is None:
+            from cal_mcp.cal_client import CalClient
+
+            transport, base_url = self._transport, self._base_url
+            if transport is None and self.settings.sandbox:
+                from cal_mcp.sandbox.inprocess import sandbox_transport
+
+                transport, base_url = sandbox_transport(), "http://sandbox.cal-mcp.local"
+            self._client = CalClient(self.settings, transport=transport, base_url=base_url)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def call_tool(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
+        from cal_mcp.errors import ArgumentError, CalMcpError
+        from cal_mcp.handlers import CallContext, handler_for
+        from cal_mcp.results import internal_error_result
+
+        spec = self.registry.get(name)
+        if spec is None:
+            return ArgumentError(
+                f"Unknown tool {name!r}.", "Call tools/list and use one of the names it returns."
+            ).to_result()
+        try:
+            ctx = CallContext(self.client(), self.settings)
+            return await handler_for(name)(ctx, spec, dict(arguments or {}))
+        except CalMcpError as exc:
+            log.info("%s failed: %s", name, exc.kind)
+            return exc.to_result()
+        except Exception:
+            log.exception("internal error in %s", name)
+            return internal_error_result()
+
+    def build_server(self) -> Server[Any]:
+        listed = self.registry.list_result
+
+        async def on_list_tools(
+            ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+        ) -> types.ListToolsResult:
+            return listed
+
+        async def on_call_tool(
+            ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+        ) -> types.CallToolResult:
+            return await self.call_tool(params.name, params.arguments)
+
+        async def on_list_prompts(
+            ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+        ) -> types.ListPromptsResult:
+            return list_prompts()
+
+        async def on_get_prompt(
+            ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams
+        ) -> types.GetPromptResult:
+            return get_prompt(params.name, params.arguments or {})
+
+        return Server(
+            "cal-mcp",
+            version=__version__,
+            title="Cal.com scheduling",
+            instructions=INSTRUCTIONS,
+            get_tool_input_schema=self.registry.input_schema,
+            on_list_tools=on_list_tools,
+            on_call_tool=on_call_tool,
+            on_list_prompts=on_list_prompts,
+            on_get_prompt=on_get_prompt,
+        )

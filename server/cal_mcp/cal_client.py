@@ -1,0 +1,229 @@
+"""CalClient: the one place that talks HTTP to Cal.com (or the sandbox).
+
+One shared ``httpx.AsyncClient``; credentials added per call from settings; explicit timeouts plus
+a total deadline; a rate budget per credential; retries only where a repeat cannot duplicate an
+effect; responses read with a size cap and turned into data or a ``CalMcpError``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+
+from cal_mcp import __version__
+from cal_mcp.config import Settings
+from cal_mcp.errors import (
+    BadResponseError,
+    CalMcpError,
+    ConfigurationError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    UnreachableError,
+)
+from cal_mcp.rate_budget import RateBudget
+from cal_mcp.request_builder import CalRequest
+
+log = logging.getLogger("cal_mcp.http")
+
+# A repeat of these cannot add a second effect, so they may be retried after an ambiguous failure.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Raised while connecting: not a byte of the request has left, so even a POST may be sent again.
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+BACKOFF_BASE, BACKOFF_CAP = 0.25, 4.0
+
+
+@dataclass(frozen=True)
+class CalResponse:
+    status: int
+    body: Any  # parsed JSON (None for an empty 2xx)
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way that may be retried after ``delay`` seconds."""
+
+    def __init__(self, error: CalMcpError, delay: float | None = None) -> None:
+        self.error, self.delay = error, delay
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds, from either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class CalClient:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.budget = RateBudget(settings.rate_limit_per_minute, settings.rate_limit_max_wait)
+        self._http = httpx.AsyncClient(
+            base_url=base_url or settings.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(
+                settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+            ),
+            headers={"User-Agent": f"cal-mcp/{__version__}", "Accept": "application/json"},
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _credentials(self, auth: str) -> tuple[dict[str, str], str]:
+        """Auth headers for this call, and the credential the rate budget is kept for."""
+        if auth == "oauth_client":
+            secret = self.settings.oauth_client_secret
+            if secret is None:
+                raise ConfigurationError(
+                    "This tool needs Cal.com Platform OAuth client credentials, and none are configured.",
+                    "Set CAL_OAUTH_CLIENT_ID and CAL_OAUTH_CLIENT_SECRET in the server's environment "
+                    "and restart it (or use --sandbox to try it).",
+                )
+            value = secret.get_secret_value()
+            return {"x-cal-secret-key": value}, value
+        key = self.settings.api_key
+        if key is None:
+            raise ConfigurationError(
+                "No Cal.com API key is configured, so the server cannot call Cal.com.",
+                "Set CAL_API_KEY (Cal.com > Settings > Developer > API keys) in the server's environment "
+                "and restart it, or start it with --sandbox to try every tool on fake data.",
+            )
+        value = key.get_secret_value()
+        return {"Authorization": f"Bearer {value}"}, value
+
+    async def send(self, request: CalRequest, *, auth: str = "api_key") -> CalResponse:
+        """Send with the retry policy; raise a ``CalMcpError`` subclass for every failure."""
+        auth_headers, credential = self._credentials(auth)
+        idempotent = request.method in IDEMPOTENT_METHODS
+        in_flight = False
+        attempts = 1 + self.settings.max_retries
+        try:
+            with anyio.fail_after(self.settings.timeout):
+                for attempt in range(attempts):
+                    await self.budget.acquire(credential)
+                    try:
+                        in_flight = True
+                        response = await self._attempt(request, auth_headers, idempotent)
+                        in_flight = False
+                        return response
+                    except _Retry as retry:
+                        in_flight = False
+                        if attempt + 1 >= attempts:
+                            raise retry.error from None
+                        delay = retry.delay
+                        if delay is None:
+                            delay = random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+                        log.info("retrying %s %s in %.2fs (%s)", request.method, request.path, delay,
+                                 retry.error.kind)
+                        await anyio.sleep(delay)
+        except TimeoutError:
+            seconds = self.settings.timeout
+            if in_flight and not idempotent:
+                raise self._outcome_unknown(request, f"No answer from Cal.com within {seconds:g} s") from None
+            raise UnreachableError(
+                f"Cal.com did not answer within {seconds:g} s (CAL_MCP_TIMEOUT).",
+                "Try again in a moment; if it keeps timing out, Cal.com may be slow or down.",
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover  (the loop returns or raises)
+
+    def _outcome_unknown(self, request: CalRequest, what: str) -> OutcomeUnknownError:
+        check = request.meta.get("verify_tool")
+        where = f"with {check} " if check else "with the matching list tool "
+        return OutcomeUnknownError(
+            f"{what} after sending a {request.method} {request.meta.get('template', request.path)}: "
+            "the change may or may not have been made.",
+            f"Do not repeat the call blindly (it could be done twice). Check {where}whether it happened, "
+            "then retry only if it did not.",
+        )
+
+    async def _attempt(
+        self, request: CalRequest, auth_headers: dict[str, str], idempotent: bool
+    ) -> CalResponse:
+        headers = {**dict(request.headers), **auth_headers}
+        try:
+            async with self._http.stream(
+                request.method, request.path, params=list(request.query), headers=headers, json=request.json
+            ) as response:
+                body = await self._read_capped(response)
+        except NOTHING_SENT as exc:
+            log.warning("cannot connect to Cal.com: %s", type(exc).__name__)
+            raise _Retry(UnreachableError(
+                "Cannot connect to Cal.com (connection refused or DNS failure).",
+                "Check CAL_API_BASE_URL and the network, then try again.",
+            )) from None
+        except httpx.TransportError as exc:
+            # The request may have reached Cal: only a method that cannot duplicate an effect is retried.
+            log.warning("transport failure talking to Cal.com: %s", type(exc).__name__)
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            what = "Cal.com did not answer in time" if timed_out else "The connection to Cal.com broke"
+            if not idempotent:
+                raise self._outcome_unknown(request, what) from None
+            raise _Retry(UnreachableError(f"{what}.", "Try again in a moment.")) from None
+        return self._interpret(request, response, body, idempotent)
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        limit = self.settings.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise BadResponseError(
+                f"Cal.com sent a {int(declared):,}-byte response, over the {limit:,}-byte limit.",
+                "Narrow the request (filters, a smaller take/limit) and call again.",
+            )
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise BadResponseError(
+                    f"Cal.com's response exceeded the {limit:,}-byte limit.",
+                    "Narrow the request (filters, a smaller take/limit) and call again.",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _interpret(self, request: CalRequest, response: httpx.Response, raw: bytes, idempotent: bool) -> CalResponse:
+        from cal_mcp.results import parse_body, upstream_error
+
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            delay = retry_after_seconds(response.headers.get("retry-after"))
+            if status == 429:
+                error: CalMcpError = RateLimitedError(
+                    "Cal.com's rate limit was reached (120 requests per minute per API key).",
+                    retry_after=delay if delay is not None else 60.0,
+                )
+                if idempotent and (delay is None or delay <= self.settings.timeout / 2):
+                    raise _Retry(error, delay)
+                raise error
+            if not idempotent:
+                raise self._outcome_unknown(request, f"Cal.com answered HTTP {status}")
+            raise _Retry(upstream_error(request, status, raw, response.headers), delay)
+        if status >= 500 and not idempotent:
+            raise self._outcome_unknown(request, f"Cal.com answered HTTP {status}")
+        if status >= 400:
+            raise upstream_error(request, status, raw, response.headers)
+        if 300 <= status < 400:
+            location = response.headers.get("location", "")
+            return CalResponse(status, {"status": "success", "data": {"redirectTo": location}})
+        return CalResponse(status, parse_body(status, raw, response.headers))

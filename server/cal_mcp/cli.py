@@ -1,0 +1,114 @@
+"""Command line: parse arguments, read settings, pick tools, start one transport. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from pydantic import ValidationError
+
+TRANSPORTS = ("stdio", "sse", "http")
+log = logging.getLogger("cal_mcp")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="cal-mcp",
+        description="MCP server for the Cal.com API v2 (141 CAL_* tools). Configuration: CAL_* environment variables.",
+    )
+    parser.add_argument("--transport", choices=TRANSPORTS, default="stdio",
+                        help="stdio (default), sse (GET /sse) or http (Streamable HTTP at /mcp); both HTTP "
+                             "transports are always served together")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind for sse/http (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port for sse/http (default 8000)")
+    parser.add_argument("--toolsets", default="", help="comma-separated toolsets to serve (default: all)")
+    parser.add_argument("--tools", default="", help="comma-separated tool names to serve (added to --toolsets)")
+    parser.add_argument("--read-only", action="store_true", help="serve only read-only tools (wins over the rest)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="answer from the embedded Cal.com emulator: fake data, no account, no real calendar")
+    parser.add_argument("--allow-unauthenticated", action="store_true",
+                        help="allow binding a non-loopback address without CAL_MCP_AUTH_TOKEN")
+    parser.add_argument("--stateless", action="store_true",
+                        help="Streamable HTTP without sessions (for several processes behind a load balancer)")
+    parser.add_argument("--json-response", action="store_true", help="Streamable HTTP answers JSON instead of SSE")
+    parser.add_argument("--allowed-hosts", default=os.environ.get("CAL_MCP_ALLOWED_HOSTS", ""),
+                        help="extra Host names accepted by the DNS-rebinding check (comma-separated)")
+    parser.add_argument("--log-level", default=os.environ.get("CAL_MCP_LOG_LEVEL", "INFO"),
+                        type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    return parser.parse_args(argv)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from cal_mcp.config import Settings
+    from cal_mcp.logs import configure_logging
+
+    overrides: dict[str, object] = {}
+    if args.sandbox:
+        from cal_mcp.sandbox.state import SANDBOX_API_KEY, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+
+        # The sandbox's own fake credentials; the budget toward Cal does not apply to it.
+        overrides = {"sandbox": True, "rate_limit_per_minute": 0, "api_key": SANDBOX_API_KEY,
+                     "oauth_client_id": OAUTH_CLIENT_ID, "oauth_client_secret": OAUTH_CLIENT_SECRET}
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['loc'][0] if e['loc'] else ''}: {e['msg']}" for e in exc.errors())
+        print(f"cal-mcp: invalid configuration: {problems}", file=sys.stderr)
+        return 2
+    configure_logging(args.log_level, settings.secret_values())
+
+    from cal_mcp.registry import SelectionError, load_registry
+    from cal_mcp.specs import SpecError
+
+    try:
+        registry = load_registry().select(
+            toolsets=_split(args.toolsets), tools=_split(args.tools), read_only=args.read_only
+        )
+    except (SpecError, SelectionError) as exc:
+        print(f"cal-mcp: {exc}", file=sys.stderr)
+        return 2
+
+    from cal_mcp.transports import is_loopback
+
+    if args.transport != "stdio" and not is_loopback(args.host) and settings.auth_token is None \
+            and not args.allow_unauthenticated:
+        print(
+            f"cal-mcp: refusing to serve {args.host} without authentication: set CAL_MCP_AUTH_TOKEN "
+            "(clients then send Authorization: Bearer <token>) or pass --allow-unauthenticated.",
+            file=sys.stderr,
+        )
+        return 2
+
+    from cal_mcp.app import CalMcpApp
+
+    app = CalMcpApp(settings, registry)
+    if settings.sandbox:
+        log.info("SANDBOX MODE: answers come from the embedded Cal.com emulator with fake data; "
+                 "no real Cal.com account or calendar is touched.")
+    elif settings.api_key is None:
+        log.warning("CAL_API_KEY is not set: tools are listed, but calls will ask for a key (or use --sandbox).")
+    log.info("serving %d tools over %s", len(registry.specs), args.transport)
+
+    if args.transport == "stdio":
+        import anyio
+
+        from cal_mcp.transports import run_stdio
+
+        anyio.run(run_stdio, app)
+        return 0
+    from cal_mcp.transports import run_http
+
+    url_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"cal-mcp: Streamable HTTP at http://{url_host}:{args.port}/mcp , SSE at "
+          f"http://{url_host}:{args.port}/sse\ncal-mcp: inspect with: npx -y @modelcontextprotocol/inspector "
+          f"--cli http://{url_host}:{args.port}/mcp --method tools/list", file=sys.stderr, flush=True)
+    run_http(app, host=args.host, port=args.port, stateless=args.stateless, json_response=args.json_response,
+             extra_hosts=_split(args.allowed_hosts))
+    return 0

@@ -1,0 +1,50 @@
+"""Settings: every environment variable in one place, secrets as ``SecretStr``, validated at start."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "https://api.cal.com"
+
+
+class Settings(BaseSettings):
+    """Read from the environment (never from a file: the server has no config file to leak)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    api_key: SecretStr | None = Field(default=None, validation_alias="CAL_API_KEY")
+    base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias="CAL_API_BASE_URL")
+    oauth_client_id: str | None = Field(default=None, validation_alias="CAL_OAUTH_CLIENT_ID")
+    oauth_client_secret: SecretStr | None = Field(default=None, validation_alias="CAL_OAUTH_CLIENT_SECRET")
+    timeout: float = Field(default=30.0, gt=0, le=600, validation_alias="CAL_MCP_TIMEOUT")
+    connect_timeout: float = Field(default=5.0, gt=0, le=120, validation_alias="CAL_MCP_CONNECT_TIMEOUT")
+    read_timeout: float = Field(default=20.0, gt=0, le=600, validation_alias="CAL_MCP_READ_TIMEOUT")
+    auth_token: SecretStr | None = Field(default=None, validation_alias="CAL_MCP_AUTH_TOKEN")
+    # Cal allows 120 requests/min per API key; 0 switches the budget off (the sandbox has no limit).
+    rate_limit_per_minute: int = Field(default=120, ge=0, validation_alias="CAL_MCP_RATE_LIMIT")
+    rate_limit_max_wait: float = Field(default=10.0, ge=0, validation_alias="CAL_MCP_RATE_LIMIT_MAX_WAIT")
+    max_retries: int = Field(default=2, ge=0, le=10, validation_alias="CAL_MCP_MAX_RETRIES")
+    max_output_bytes: int = Field(default=100_000, ge=1_000, validation_alias="CAL_MCP_MAX_OUTPUT_BYTES")
+    # Upstream bodies larger than this are refused unread (a runaway proxy page must not fill memory).
+    max_response_bytes: int = Field(default=10_000_000, ge=10_000, validation_alias="CAL_MCP_MAX_RESPONSE_BYTES")
+    sandbox: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("CAL_API_BASE_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("api_key", "oauth_client_secret", "auth_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret, for the log filter that masks them."""
+        secrets = (self.api_key, self.oauth_client_secret, self.auth_token)
+        return tuple(s.get_secret_value() for s in secrets if s is not None and s.get_secret_value())

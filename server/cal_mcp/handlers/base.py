@@ -1,0 +1,53 @@
+"""What a handler receives, and the shared steps: validate → build → send."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+
+from cal_mcp.cal_client import CalClient, CalResponse
+from cal_mcp.config import Settings
+from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_sources_from, path_arguments
+from cal_mcp.request_builder import CalRequest, build_request
+from cal_mcp.specs import ToolSpec
+from cal_mcp.validation import validate_arguments
+
+
+@dataclass(frozen=True)
+class CallContext:
+    client: CalClient
+    settings: Settings
+
+    @property
+    def config_values(self) -> dict[str, str | None]:
+        """Values ``fromConfig`` may read (secrets unwrapped only here, for the request body)."""
+        key = self.settings.api_key
+        return {
+            "oauth_client_id": self.settings.oauth_client_id,
+            "api_key": key.get_secret_value() if key else None,
+        }
+
+
+Handler = Callable[[CallContext, ToolSpec, dict[str, Any]], Awaitable[types.CallToolResult]]
+
+
+def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalRequest:
+    """Validate the arguments and build the request; raises ``CalMcpError`` before anything is sent."""
+    validate_arguments(spec, arguments)
+    request = build_request(spec, arguments, ctx.config_values)
+    # What error messages need to point the model at the right next step.
+    request.meta.update(
+        auth=spec.request.auth,
+        template=spec.request.path,
+        path_args=path_arguments(spec.request.path_params, arguments),
+        id_sources=id_sources_from(spec.properties),
+        verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset),
+    )
+    return request
+
+
+async def send(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalResponse:
+    return await ctx.client.send(prepare(ctx, spec, arguments), auth=spec.request.auth)

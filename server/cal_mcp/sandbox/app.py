@@ -1,0 +1,111 @@
+"""The sandbox ASGI app: Cal API v2 routes, Cal's auth rules and error envelope.
+
+Route modules (``cal_mcp.sandbox.routes.<area>``) each expose ``ROUTES: list[Route]``; this module
+only assembles them and applies what every Cal route shares: credentials and error rendering.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cal_mcp.sandbox.errors import CalHTTPError, error_response, unauthorized
+from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
+
+ROUTE_MODULES = (
+    "me",
+    "event_types",
+    "schedules",
+    "slots",
+    "bookings",
+    "calendars",
+    "conferencing",
+    "webhooks",
+    "teams",
+    "organizations",
+    "platform",
+    "payments",
+)
+
+# Routes Cal serves without an API key: public booking/slot routes and provider callbacks.
+PUBLIC_ROUTES = (
+    re.compile(r"^/v2/slots(/.*)?$"),
+    re.compile(r"^/v2/timezones$"),
+    re.compile(r"^/v2/provider/[^/]+$"),
+    re.compile(r"^/v2/(calendars|conferencing)/[^/]+/(save|oauth/callback)$"),
+    re.compile(r"^/v2/stripe/save$"),
+)
+# Routes guarded by the OAuth client's secret instead of a Bearer key.
+OAUTH_CLIENT_ROUTE = re.compile(r"^/v2/(oauth-clients|oauth)/(?P<client>[^/]+)/")
+
+
+class CalAuthMiddleware:
+    """401 as Cal answers it: a missing Bearer key, or a wrong OAuth client secret."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = request.url.path
+        problem: CalHTTPError | None = None
+        oauth = OAUTH_CLIENT_ROUTE.match(path)
+        if oauth:
+            secret = request.headers.get("x-cal-secret-key")
+            if not secret:
+                problem = unauthorized("OAuth client secret missing: send the x-cal-secret-key header.")
+            elif oauth["client"] == OAUTH_CLIENT_ID and secret != OAUTH_CLIENT_SECRET:
+                problem = unauthorized("Invalid OAuth client secret.")
+        elif not any(p.match(path) for p in PUBLIC_ROUTES):
+            auth = request.headers.get("authorization", "")
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                problem = unauthorized("No Authorization header with a Bearer API key or access token.")
+        if problem is not None:
+            await error_response(request, problem)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _cal_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CalHTTPError)
+    return error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = "Cannot " + request.method + " " + request.url.path if exc.status_code in (404, 405) else exc.detail
+    return error_response(request, CalHTTPError(exc.status_code, message))
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def collect_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(f"cal_mcp.sandbox.routes.{name}")
+        routes.extend(module.ROUTES)
+    return routes
+
+
+def create_app(state: SandboxState | None = None) -> Starlette:
+    app = Starlette(
+        routes=collect_routes(),
+        exception_handlers={CalHTTPError: _cal_error, HTTPException: _http_error},
+    )
+    app.add_route("/healthz", _healthz, methods=["GET"])
+    app.add_middleware(CalAuthMiddleware)
+    app.state.cal = state or SandboxState()
+    return app

@@ -1,0 +1,157 @@
+"""Argument checking against each tool's input schema, before any network call.
+
+The SDK no longer validates arguments, so we do: one jsonschema validator per tool, compiled on its
+first call (never at start-up: ``tools/list`` does not need them). Messages name the field, the
+expected form and an example, because the reader is a model that will try again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from cal_mcp.errors import ArgumentError
+from cal_mcp.specs import ToolSpec
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EXAMPLES = {
+    "date-time": "2026-12-01T09:00:00Z",
+    "date": "2026-12-01",
+    "email": "name@example.com",
+    "uri": "https://example.com/hook",
+    "integer": "123",
+    "number": "1.5",
+    "boolean": "true",
+    "string": '"text"',
+    "array": '["a", "b"]',
+    "object": '{"key": "value"}',
+}
+
+
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    # Cal needs an absolute instant: a naive local time is ambiguous across time zones.
+    return parsed.tzinfo is not None
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(EMAIL.match(value))
+
+
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlparse(value)
+    return bool(parts.scheme in ("http", "https") and parts.netloc)
+
+
+@cache
+def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date-time")(_is_datetime)
+    checker.checks("date")(_is_date)
+    checker.checks("email")(_is_email)
+    checker.checks("uri")(_is_uri)
+    return checker
+
+
+_validators: dict[str, tuple[dict[str, Any], Validator]] = {}
+
+
+def _validator_for(spec: ToolSpec) -> Validator:
+    """Compiled once per tool; rebuilt only if a different schema object arrives under the same name."""
+    cached = _validators.get(spec.name)
+    if cached is not None and cached[0] is spec.input_schema:
+        return cached[1]
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(spec.input_schema, format_checker=_format_checker())
+    _validators[spec.name] = (spec.input_schema, validator)
+    return validator
+
+
+def _field_path(error: ValidationError) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in error.absolute_path]
+    return ".".join(parts).replace(".[", "[")
+
+
+def _describe(error: ValidationError, spec: ToolSpec) -> tuple[str, str]:
+    """(field, message) for the error a model can fix most directly."""
+    field = _field_path(error)
+    where = f"`{field}`" if field else "the arguments"
+    validator, schema = error.validator, error.schema if isinstance(error.schema, dict) else {}
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else "?"
+        full = f"{field}.{missing}" if field else missing
+        prop = schema.get("properties", {}).get(missing, {})
+        about = f" ({prop['description']})" if isinstance(prop, dict) and prop.get("description") else ""
+        return full, f"missing required argument `{full}`{about}."
+    if validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        return field or (extra[0] if extra else ""), (
+            f"unknown argument(s) {', '.join(f'`{e}`' for e in extra)} in {where}; "
+            f"allowed: {', '.join(allowed) or 'none'}."
+        )
+    if validator == "enum":
+        options = ", ".join(json.dumps(v) for v in error.validator_value)
+        return field, f"{where} must be one of {options} (got {json.dumps(error.instance)})."
+    if validator == "type":
+        expected = error.validator_value
+        example = EXAMPLES.get(expected if isinstance(expected, str) else expected[0], "")
+        return field, (
+            f"{where} must be of type {expected}, e.g. {example} (got {json.dumps(error.instance)[:60]})."
+        )
+    if validator == "format":
+        example = EXAMPLES.get(str(error.validator_value), "")
+        extra = " with a time zone offset or Z" if error.validator_value == "date-time" else ""
+        return field, (
+            f"{where} must be a valid {error.validator_value}{extra}, e.g. {example} "
+            f"(got {json.dumps(error.instance)[:60]})."
+        )
+    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+                     "minItems", "maxItems", "pattern", "uniqueItems"):
+        return field, f"{where}: {error.message}."
+    return field, f"{where}: {error.message}."
+
+
+def validate_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> None:
+    """Raise ``ArgumentError`` naming the first (most relevant) problem; return when the call may go."""
+    from jsonschema.exceptions import best_match
+
+    validator = _validator_for(spec)
+    error = best_match(validator.iter_errors(arguments))
+    if error is None:
+        return
+    field, problem = _describe(error, spec)
+    raise ArgumentError(
+        f"Invalid arguments for {spec.name}: {problem}",
+        "Correct that argument as described and call the tool again; do not invent values the user did not give.",
+        field=field or None,
+    )
