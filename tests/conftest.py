@@ -1,0 +1,63 @@
+"""Shared fixtures: the reference data folder, the loaded registry, loopback servers in a thread."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cal_mcp.registry import Registry, load_registry
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """``../shared/<parts>``; skip when absent, but fail under CI, where it must be there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"reference data {path} is absent (it lives beside the repository, in ../shared)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI=true requires it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on loopback in a background thread; yields its base URL."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("loopback server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,102 @@
+"""Inventory-wide rules every one of the 141 tools must keep (what the model sees)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp_types.methods import serialize_server_result
+from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
+
+from cal_mcp.registry import Registry
+from cal_mcp.specs import load_specs
+from tests.conftest import require_shared
+
+SNAPSHOTS = Path(__file__).parent / "__toolsnaps__"
+SPECS = load_specs()
+# GETs that save credentials (OAuth/Stripe callbacks): MAP-NOTES lists them as not read-only.
+STATE_CHANGING_GETS = {
+    "CAL_HANDLE_CONFERENCING_OAUTH_CALLBACK_FOR_APP",
+    "CAL_SAVE_CALENDAR_ENTRY",
+    "CAL_SAVE_OAUTH_CREDENTIALS_VIA_GCAL_API",
+    "CAL_SAVE_STRIPE_DETAILS",
+}
+DESTRUCTIVE_WORDS = re.compile(r"CANCEL|DECLINE|DISCONNECT|FORCE_REFRESH")
+
+
+def test_the_tool_names_are_exactly_the_seed_names() -> None:
+    records = json.loads(require_shared("cal-api", "tool-endpoint-map.json").read_text())
+    seed = require_shared("seed", "cal-toolkit.txt").read_text()
+    expected = {r["name"] for r in records}
+    assert len(expected) == 141
+    assert all(name in seed for name in expected)
+    assert {s.name for s in SPECS} == expected
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_annotations_follow_the_http_method(spec: Any) -> None:
+    hints, method = spec.annotations, spec.request.method
+    assert spec.title and hints.open_world_hint
+    if method == "GET" and spec.name not in STATE_CHANGING_GETS:
+        assert hints.read_only_hint and not hints.destructive_hint and hints.idempotent_hint
+    else:
+        assert not hints.read_only_hint
+    if method == "DELETE" or DESTRUCTIVE_WORDS.search(spec.name):
+        assert hints.destructive_hint
+    if method in ("PATCH", "PUT"):
+        assert hints.idempotent_hint and not hints.destructive_hint
+    if method == "POST" and re.search(r"CREATE|POST_NEW|ADD_|RESERVE|RESCHEDULE", spec.name):
+        assert not hints.idempotent_hint
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_descriptions_are_complete_and_within_budget(spec: Any) -> None:
+    words = len(spec.description.split())
+    assert 10 <= words <= 70, f"{words} words"
+    assert not spec.description.rstrip().endswith(("(e.", "Cal.", "..."))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_every_required_id_argument_names_the_tool_that_yields_it(spec: Any) -> None:
+    known = {s.name for s in SPECS}
+    for name in spec.required:
+        if not re.search(r"(Id|Uid|uid|ID)$", name):
+            continue
+        description = spec.properties[name]["description"]
+        sources = re.findall(r"CAL_[A-Z0-9_]+", description)
+        assert sources, f"{name}: {description!r} names no source tool"
+        assert set(sources) <= known, f"{name} names unknown tools {set(sources) - known}"
+
+
+@pytest.mark.parametrize("version", sorted(KNOWN_PROTOCOL_VERSIONS))
+def test_tools_list_serialises_for_every_protocol_version(registry: Registry, version: str) -> None:
+    dumped = registry.list_result.model_dump(by_alias=True, exclude_none=True, mode="json")
+    wire = serialize_server_result("tools/list", version, dumped)
+    assert len(wire["tools"]) == 141
+
+
+def _as_listed(tool: Any) -> dict[str, Any]:
+    data: dict[str, Any] = tool.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return data
+
+
+@pytest.mark.parametrize("name", [s.name for s in SPECS])
+def test_each_tool_matches_its_committed_snapshot(registry: Registry, name: str) -> None:
+    tool = next(t for t in registry.list_result.tools if t.name == name)
+    current = json.dumps(_as_listed(tool), indent=2, sort_keys=True) + "\n"
+    path = SNAPSHOTS / f"{name}.json"
+    if os.environ.get("UPDATE_TOOLSNAPS") == "1":
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(current)
+    assert path.exists(), f"no snapshot for {name}: run UPDATE_TOOLSNAPS=1 pytest tests/test_inventory.py"
+    assert path.read_text() == current, f"{name} changed: review, then UPDATE_TOOLSNAPS=1 to accept"
+
+
+def test_no_snapshot_is_left_for_a_tool_that_is_gone() -> None:
+    names = {s.name for s in SPECS}
+    stale = {p.stem for p in SNAPSHOTS.glob("*.json")} - names
+    assert not stale
