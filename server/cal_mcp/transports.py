@@ -137,7 +137,7 @@ def http_app(
 
 
 def run_http(app: CalMcpApp, *, host: str, port: int, stateless: bool = False, json_response: bool = False,
-             extra_hosts: Sequence[str] = (), shutdown_grace: float = 10.0) -> None:
+             extra_hosts: Sequence[str] = (), shutdown_grace: int = 10) -> None:
     import uvicorn
 
     asgi = http_app(app, host=host, port=port, stateless=stateless, json_response=json_response,

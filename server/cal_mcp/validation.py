@@ -130,9 +130,9 @@ def _describe(error: ValidationError, spec: ToolSpec) -> tuple[str, str]:
         )
     if validator == "format":
         example = EXAMPLES.get(str(error.validator_value), "")
-        extra = " with a time zone offset or Z" if error.validator_value == "date-time" else ""
+        zone = " with a time zone offset or Z" if error.validator_value == "date-time" else ""
         return field, (
-            f"{where} must be a valid {error.validator_value}{extra}, e.g. {example} "
+            f"{where} must be a valid {error.validator_value}{zone}, e.g. {example} "
             f"(got {json.dumps(error.instance)[:60]})."
         )
     if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
