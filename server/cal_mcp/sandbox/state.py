@@ -26,7 +26,7 @@ USER_TIME_ZONE = "Europe/London"
 ORG_ID = 501
 ORG_SLUG = "sandbox-org"
 OAUTH_CLIENT_ID = "sandbox-oauth-client"
-OAUTH_CLIENT_SECRET = "sandbox-oauth-secret"  # noqa: S105 (a documented fake, like the API key)
+OAUTH_CLIENT_SECRET = "sandbox-oauth-secret"  # a documented fake, like the API key
 SANDBOX_API_KEY = "cal_sandbox_key"  # --sandbox supplies it; any non-empty key is accepted
 
 # Where the seeded calendar starts when no clock is given: a fixed Monday, so tests are stable.

@@ -1,0 +1,141 @@
+"""POST/GET /v2/bookings and GET /v2/bookings/{bookingUid} (cal-api-version 2024-08-13).
+
+The state-changing actions on one booking (cancel, confirm, decline, reschedule, mark-absent,
+reassign) live in ``booking_actions``; both share the availability rules in ``booking_flow``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cal_mcp.sandbox import booking_flow
+from cal_mcp.sandbox.booking_rules import STATUS_FILTERS, check_create_body, in_status, sort_key
+from cal_mcp.sandbox.core_checks import raise_if
+from cal_mcp.sandbox.core_lookup import public
+from cal_mcp.sandbox.errors import bad_request
+from cal_mcp.sandbox.http import json_body, ok, page, query_int, query_list, require_version, state_of
+from cal_mcp.sandbox.routes.booking_actions import ROUTES as ACTION_ROUTES
+from cal_mcp.sandbox.seed_core import BOOKINGS_TABLE, TEAM_EVENT_TYPES_TABLE
+from cal_mcp.sandbox.slots import parse_instant
+
+VERSION = booking_flow.VERSION
+LIST_QUERY = frozenset({
+    "status", "attendeeEmail", "attendeeName", "bookingUid", "eventTypeIds", "eventTypeId", "teamsIds", "teamId",
+    "afterStart", "beforeEnd", "afterCreatedAt", "beforeCreatedAt", "afterUpdatedAt", "beforeUpdatedAt",
+    "sortStart", "sortEnd", "sortCreated", "sortUpdatedAt", "take", "skip",
+})
+DATE_FILTERS = {
+    "afterStart": ("start", 1), "beforeEnd": ("end", -1),
+    "afterCreatedAt": ("createdAt", 1), "beforeCreatedAt": ("createdAt", -1),
+    "afterUpdatedAt": ("updatedAt", 1), "beforeUpdatedAt": ("updatedAt", -1),
+}
+SORTS = ("sortStart", "sortEnd", "sortCreated", "sortUpdatedAt")
+
+
+async def create_booking(request: Request) -> Response:
+    require_version(request, VERSION)
+    state = state_of(request)
+    body = await json_body(request)
+    check_create_body(body)
+    created = booking_flow.create(state, body)
+    if len(created) == 1 and "recurringBookingUid" not in created[0]:
+        return ok(public(created[0]), status=201)
+    return ok([public(b) for b in created], status=201)
+
+
+def _int_list(request: Request, name: str) -> list[int]:
+    values = query_list(request, name)
+    if any(not v.isdigit() for v in values):
+        raise bad_request(f"{name} must be a list of integers", [f"each value in {name} must be an integer number"])
+    return [int(v) for v in values]
+
+
+def _matches(record: dict[str, Any], request: Request, filters: dict[str, Any]) -> bool:
+    if filters["statuses"] and not any(in_status(record, s, filters["now"]) for s in filters["statuses"]):
+        return False
+    email = request.query_params.get("attendeeEmail")
+    if email and all(a["email"].lower() != email.lower() for a in record["attendees"]):
+        return False
+    name = request.query_params.get("attendeeName")
+    if name and all(name.lower() not in a["name"].lower() for a in record["attendees"]):
+        return False
+    uid = request.query_params.get("bookingUid")
+    if uid and uid not in (record["uid"], record.get("recurringBookingUid")):
+        return False
+    if filters["event_types"] is not None and record["eventTypeId"] not in filters["event_types"]:
+        return False
+    for name_, (field, sign) in DATE_FILTERS.items():
+        bound = filters["dates"].get(name_)
+        value = parse_instant(record[field])
+        if bound is not None and value is not None and (value - bound).total_seconds() * sign < 0:
+            return False
+    return True
+
+
+def _list_filters(request: Request) -> dict[str, Any]:
+    state = state_of(request)
+    statuses = query_list(request, "status")
+    bad = [s for s in statuses if s not in STATUS_FILTERS]
+    if bad:
+        message = f"status must be one of the following values: {', '.join(STATUS_FILTERS)}"
+        raise bad_request(message, [message])
+    event_types: set[int] | None = None
+    wanted = _int_list(request, "eventTypeIds") + _int_list(request, "eventTypeId")
+    if wanted:
+        event_types = set(wanted)
+    teams = set(_int_list(request, "teamsIds") + _int_list(request, "teamId"))
+    if teams:
+        team_types = {
+            et_id for et_id, et in state.table(TEAM_EVENT_TYPES_TABLE).items() if et.get("teamId") in teams
+        }
+        event_types = team_types if event_types is None else event_types & team_types
+    dates = {}
+    for name in DATE_FILTERS:
+        if name in request.query_params:
+            parsed = parse_instant(request.query_params[name])
+            if parsed is None:
+                raise bad_request(f"{name} must be a valid ISO 8601 date string",
+                                  [f"{name} must be a valid ISO 8601 date string"])
+            dates[name] = parsed
+    return {"statuses": statuses, "event_types": event_types, "dates": dates, "now": state.now()}
+
+
+async def list_bookings(request: Request) -> Response:
+    require_version(request, VERSION)
+    state = state_of(request)
+    raise_if(f"property {key} should not exist" for key in request.query_params if key not in LIST_QUERY)
+    take = query_int(request, "take", 100, minimum=1, maximum=250)
+    skip = query_int(request, "skip", 0)
+    assert take is not None and skip is not None
+    filters = _list_filters(request)
+    found = [b for b in state.table(BOOKINGS_TABLE).values() if _matches(b, request, filters)]
+    sort = next((s for s in SORTS if s in request.query_params), None)
+    if sort is not None:
+        direction = request.query_params[sort]
+        if direction not in ("asc", "desc"):
+            raise bad_request(f"{sort} must be one of the following values: asc, desc",
+                              [f"{sort} must be one of the following values: asc, desc"])
+        found.sort(key=sort_key(sort), reverse=direction == "desc")
+    else:
+        # Cal lists past and cancelled bookings newest first, everything else soonest first.
+        newest_first = bool(filters["statuses"]) and set(filters["statuses"]) <= {"past", "cancelled"}
+        found.sort(key=sort_key("sortStart"), reverse=newest_first)
+    chunk, pagination = page(found, skip, take)
+    return ok([public(b) for b in chunk], pagination=pagination)
+
+
+async def get_booking(request: Request) -> Response:
+    require_version(request, VERSION)
+    return ok(booking_flow.view(state_of(request), request.path_params["bookingUid"]))
+
+
+ROUTES = [
+    Route("/v2/bookings", create_booking, methods=["POST"]),
+    Route("/v2/bookings", list_bookings, methods=["GET"]),
+    Route("/v2/bookings/{bookingUid}", get_booking, methods=["GET"]),
+    *ACTION_ROUTES,
+]

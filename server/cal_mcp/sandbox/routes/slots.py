@@ -1,0 +1,237 @@
+"""GET /v2/slots and slot reservations (cal-api-version 2024-09-04; public routes in Cal).
+
+A reservation holds a slot for ``reservationDuration`` minutes (default 5): it hides the slot
+from GET /v2/slots and blocks other people's bookings until it expires by the sandbox clock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cal_mcp.sandbox import availability, slots
+from cal_mcp.sandbox.core_checks import Field, check_fields, is_time_zone, raise_if
+from cal_mcp.sandbox.core_lookup import (
+    event_type_by_id,
+    find_user,
+    host_users,
+    team_event_type_by_slug,
+    user_event_type_by_slug,
+)
+from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
+from cal_mcp.sandbox.http import json_body, ok, query_list, require_version, state_of
+from cal_mcp.sandbox.seed_core import RESERVATIONS_TABLE, iso_ms
+from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
+
+if TYPE_CHECKING:
+    from cal_mcp.sandbox.state import SandboxState
+
+VERSION = "2024-09-04"
+DEFAULT_RESERVATION_MINUTES = 5
+SLOTS_QUERY = frozenset({
+    "start", "end", "timeZone", "eventTypeId", "eventTypeSlug", "username", "usernames", "teamSlug",
+    "organizationSlug", "format", "duration", "bookingUidToReschedule", "rrHostSubsetIds",
+})
+RESERVE_FIELDS = {
+    "eventTypeId": Field("int", required=True),
+    "slotStart": Field("iso", required=True),
+    "slotDuration": Field("int"),
+    "reservationDuration": Field("int"),
+}
+MAX_RANGE = timedelta(days=366)
+
+
+def wrong(prop: str, constraint: str) -> CalHTTPError:
+    """The GET /v2/slots input pipe's wording: '<property> property is wrong,<constraint>'."""
+    message = f"{prop} property is wrong,{constraint}"
+    return bad_request(message, [message])
+
+
+def is_authenticated(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+def _length_for(event_type: dict[str, Any], duration: int | None) -> int:
+    """A requested duration counts only when the event type offers it (else its default length)."""
+    options = event_type.get("lengthInMinutesOptions") or []
+    if duration is not None and duration in options:
+        return duration
+    return int(event_type["lengthInMinutes"])
+
+
+def _query_event_type(state: SandboxState, request: Request) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(event type, hosts): by id, slug + username, slug + teamSlug, or usernames (dynamic)."""
+    params = request.query_params
+    org = params.get("organizationSlug")
+    if org is not None and org != ORG_SLUG:
+        raise not_found(f"Organization with slug {org} not found")
+    if "eventTypeId" in params:
+        raw = params["eventTypeId"]
+        if not raw.isdigit():
+            raise wrong("eventTypeId", "eventTypeId must be an integer number")
+        event_type = event_type_by_id(state, int(raw))
+    elif "eventTypeSlug" in params and "username" in params:
+        event_type = user_event_type_by_slug(state, params["username"], params["eventTypeSlug"])
+    elif "eventTypeSlug" in params and "teamSlug" in params:
+        event_type = team_event_type_by_slug(state, params["teamSlug"], params["eventTypeSlug"])
+    else:
+        names = query_list(request, "usernames")
+        if len(names) < 2:
+            raise wrong("usernames", "usernames must contain at least 2 elements")
+        people = []
+        for name in names:
+            person = find_user(state, username=name)
+            if person is None:
+                raise not_found(f"User with username {name} not found")
+            people.append(person)
+        return None, people
+    if event_type is None:
+        raise not_found("Event Type not found")
+    return event_type, host_users(state, event_type)
+
+
+def _range(request: Request) -> tuple[datetime, datetime]:
+    params = request.query_params
+    if "start" not in params:
+        raise wrong("start", "start must be a valid ISO 8601 date string")
+    if "end" not in params:
+        raise wrong("end", "end must be a valid ISO 8601 date string")
+    start = slots.parse_range_bound(params["start"], is_end=False)
+    end = slots.parse_range_bound(params["end"], is_end=True)
+    if start is None:
+        raise bad_request("Invalid start date")
+    if end is None:
+        raise bad_request("Invalid end date")
+    if end < start or end - start > MAX_RANGE:
+        raise bad_request("Invalid time range given - check the 'start' and 'end' query parameters.")
+    return start, end
+
+
+async def get_available_slots(request: Request) -> Response:
+    require_version(request, VERSION)
+    state = state_of(request)
+    params = request.query_params
+    raise_if(f"property {key} should not exist" for key in params if key not in SLOTS_QUERY)
+    start, end = _range(request)
+    time_zone = params.get("timeZone")
+    if time_zone is not None and not is_time_zone(time_zone):
+        raise wrong("timeZone", "timeZone must be a valid IANA time zone")
+    fmt = params.get("format", "time")
+    if fmt not in ("time", "range"):
+        raise wrong("format", "format must be one of the following values: time, range")
+    duration: int | None = None
+    if "duration" in params:
+        if not params["duration"].isdigit() or int(params["duration"]) < 1:
+            raise wrong("duration", "duration must be a positive number")
+        duration = int(params["duration"])
+    event_type, people = _query_event_type(state, request)
+    exclude = params.get("bookingUidToReschedule")
+    if event_type is None:
+        # Dynamic group event: the first user's schedule rules, every user must be free.
+        length = duration or 30
+        me_event = {"lengthInMinutes": length, "ownerId": USER_ID}
+        starts = availability.event_type_starts(
+            state, me_event, length, start, end, exclude_uid=exclude, hosts=people, all_hosts=True
+        )
+    else:
+        length = _length_for(event_type, duration)
+        starts = availability.event_type_starts(state, event_type, length, start, end, exclude_uid=exclude,
+                                                hosts=people)
+    return ok(slots.slot_map(starts, length, time_zone, fmt))
+
+
+def new_reservation_uid(state: SandboxState) -> str:
+    """Cal uses UUID v4 reservation UIDs; drawn from the seeded RNG to stay deterministic."""
+    return str(uuid.UUID(int=state.random.getrandbits(128), version=4))
+
+
+async def reserve_slot(request: Request) -> Response:
+    require_version(request, VERSION)
+    state = state_of(request)
+    body = await json_body(request)
+    raise_if(check_fields(body, RESERVE_FIELDS))
+    authenticated = is_authenticated(request)
+    if "reservationDuration" in body and not authenticated:
+        raise unauthorized(
+            "reservationDuration can only be used for authenticated requests - use access token, api key or "
+            "OAuth credentials"
+        )
+    event_type = event_type_by_id(state, int(body["eventTypeId"]))
+    if event_type is None:
+        raise not_found(f"Event Type with ID={body['eventTypeId']} not found")
+    length = int(event_type["lengthInMinutes"])
+    if "slotDuration" in body:
+        options = event_type.get("lengthInMinutesOptions") or []
+        if not options:
+            raise bad_request("You passed 'slotDuration' but this event type is not a variable length event type.")
+        if body["slotDuration"] not in options:
+            raise bad_request(
+                "Provided 'slotDuration' is not one of the possible lengths for the event type. The possible "
+                f"lengths for this variable length event type are: {', '.join(map(str, options))}"
+            )
+        length = int(body["slotDuration"])
+    minutes = int(body.get("reservationDuration", DEFAULT_RESERVATION_MINUTES))
+    if minutes < 1:
+        message = "reservationDuration must not be less than 1"
+        raise bad_request(message, [message])
+    slot_start = slots.parse_instant(body["slotStart"])
+    assert slot_start is not None  # checked by the "iso" field kind
+    slot = slots.Interval(slot_start, slot_start + timedelta(minutes=length))
+    hosts = host_users(state, event_type)
+    _refuse_taken(state, event_type, hosts, slot)
+    uid = new_reservation_uid(state)
+    record = {
+        "eventTypeId": event_type["id"],
+        "slotStart": iso_ms(slot.start),
+        "slotEnd": iso_ms(slot.end),
+        "slotDuration": length,
+        "reservationUid": uid,
+        "reservationDuration": minutes,
+        "reservationUntil": iso_ms(state.now() + timedelta(minutes=minutes)),
+        # Bookkeeping: who holds it (None = an anonymous booker) and whose time it blocks.
+        "_reservedBy": USER_ID if authenticated else None,
+        "_hostId": hosts[0]["id"] if hosts else USER_ID,
+    }
+    state.table(RESERVATIONS_TABLE)[uid] = record
+    return ok({k: v for k, v in record.items() if not k.startswith("_")}, status=201)
+
+
+def _refuse_taken(
+    state: SandboxState, event_type: dict[str, Any], hosts: list[dict[str, Any]], slot: slots.Interval
+) -> None:
+    """400 when the slot is already booked or held by a live reservation (Cal answers 422 for both)."""
+    host_ids = {h["id"] for h in hosts} or {USER_ID}
+    for host_id in host_ids:
+        busy = availability.busy_for_host(state, host_id, reservation_blocks=lambda _r: False)
+        if any(slot.overlaps(b) for b in busy):
+            raise bad_request("Can't reserve a slot if the event is already booked.")
+    for reservation in availability.live_reservations(state):
+        held = slots.Interval(
+            slots.parse_instant(reservation["slotStart"]) or slot.start,
+            slots.parse_instant(reservation["slotEnd"]) or slot.start,
+        )
+        if reservation["eventTypeId"] == event_type["id"] and held.overlaps(slot):
+            raise bad_request("This time slot is already reserved by another user. Please choose a different time.")
+
+
+async def delete_reservation(request: Request) -> Response:
+    require_version(request, VERSION)
+    uid = request.path_params["uid"]
+    table = state_of(request).table(RESERVATIONS_TABLE)
+    if uid not in table:
+        raise not_found(f"Reserved slot with uid={uid} not found")
+    del table[uid]
+    return JSONResponse({"status": "success"})
+
+
+ROUTES = [
+    Route("/v2/slots", get_available_slots, methods=["GET"]),
+    Route("/v2/slots/reservations", reserve_slot, methods=["POST"]),
+    Route("/v2/slots/reservations/{uid}", delete_reservation, methods=["DELETE"]),
+]

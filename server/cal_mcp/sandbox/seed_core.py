@@ -1,0 +1,274 @@
+"""Seed the scheduling core: the user, event types, schedules and bookings.
+
+Every date is relative to ``state.now()`` (past = before now, upcoming = after now) and placed
+inside the seeded working hours (Mon–Fri 09:00–17:00 Europe/London), so seeded bookings also
+remove slots. IDs and booking UIDs are fixed constants that tests can rely on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from cal_mcp.sandbox.state import (
+    ORG_ID,
+    ORG_SLUG,
+    USER_EMAIL,
+    USER_ID,
+    USER_NAME,
+    USER_TIME_ZONE,
+    USERNAME,
+)
+
+if TYPE_CHECKING:
+    from cal_mcp.sandbox.state import SandboxState
+
+# Table names (other areas may read them).
+ME_TABLE = "me"  # {USER_ID: /v2/me record}
+EVENT_TYPES_TABLE = "event_types"  # user event types, EventTypeOutput_2024_06_14 shape
+TEAM_EVENT_TYPES_TABLE = "team_event_types"  # seeded by seed_platform, IDs >= 9000
+SCHEDULES_TABLE = "schedules"  # ScheduleOutput_2024_06_11 shape
+BOOKINGS_TABLE = "bookings"  # keyed by uid, BookingOutput_2024_08_13 shape (+ "_private" keys)
+RESERVATIONS_TABLE = "slot_reservations"  # keyed by reservationUid
+
+# Event types
+EVENT_TYPE_QUICK_CHAT = 101  # 15 min
+EVENT_TYPE_INTRO_CALL = 102  # 30 min
+EVENT_TYPE_DEEP_DIVE = 103  # 60 min, on the second schedule
+EVENT_TYPE_CONSULTATION = 104  # 30 min, requires confirmation
+EVENT_TYPE_WEEKLY_SYNC = 105  # 30 min, recurring weekly x4
+# Schedules
+SCHEDULE_WORKING_HOURS = 201  # default, Mon–Fri 09:00–17:00 Europe/London
+SCHEDULE_EXTENDED_HOURS = 202  # Mon–Thu 12:00–20:00 Europe/London + a date override
+# Bookings (uid → meaning)
+BOOKING_PAST = "sbxPastIntroCall0001"
+BOOKING_PAST_DEEP_DIVE = "sbxPastDeepDive00002"
+BOOKING_UPCOMING = "sbxUpcomingIntro0003"
+BOOKING_UPCOMING_QUICK = "sbxUpcomingQuick0004"
+BOOKING_UNCONFIRMED = "sbxPendingConsult005"
+BOOKING_CANCELLED = "sbxCancelledIntro006"
+
+LONDON = ZoneInfo(USER_TIME_ZONE)
+
+
+def iso_ms(moment: datetime) -> str:
+    """A JS Date's JSON form, as Cal returns booking times: 2026-11-24T09:00:00.000Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _business_day(today: date, offset: int) -> date:
+    """The ``offset``-th weekday after (offset > 0) or before (offset < 0) ``today``."""
+    step = 1 if offset > 0 else -1
+    day, left = today, abs(offset)
+    while left:
+        day += timedelta(days=step)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
+
+
+def me_record() -> dict[str, Any]:
+    return {
+        "id": USER_ID,
+        "username": USERNAME,
+        "email": USER_EMAIL,
+        "name": USER_NAME,
+        "avatarUrl": None,
+        "bio": "Runs the sandbox calendar. Fake data: no real calendar is touched.",
+        "timeFormat": 24,
+        "defaultScheduleId": SCHEDULE_WORKING_HOURS,
+        "weekStart": "Monday",
+        "timeZone": USER_TIME_ZONE,
+        "locale": "en",
+        "organizationId": ORG_ID,
+        "organization": {"isPlatform": False, "id": ORG_ID},
+        "metadata": {},
+    }
+
+
+def event_type_record(
+    event_type_id: int, title: str, slug: str, length: int, description: str, **extra: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": event_type_id,
+        "lengthInMinutes": length,
+        "title": title,
+        "slug": slug,
+        "description": description,
+        "locations": [{"type": "integration", "integration": "cal-video"}],
+        # Cal lists the default name/email fields here, but their output schema types
+        # isDefault as an object, so no Cal answer validates; the sandbox lists none.
+        "bookingFields": [],
+        "disableGuests": False,
+        "slotInterval": None,
+        "minimumBookingNotice": 0,
+        "beforeEventBuffer": 0,
+        "afterEventBuffer": 0,
+        "recurrence": None,
+        "metadata": {},
+        "price": 0,
+        "currency": "usd",
+        "lockTimeZoneToggleOnBookingPage": False,
+        "seatsPerTimeSlot": None,
+        "forwardParamsSuccessRedirect": None,
+        "successRedirectUrl": None,
+        "isInstantEvent": False,
+        "seatsShowAvailabilityCount": False,
+        "scheduleId": None,
+        "onlyShowFirstAvailableSlot": False,
+        "bookerLayouts": {"defaultLayout": "month", "enabledLayouts": ["month", "week", "column"]},
+        "requiresBookerEmailVerification": False,
+        "hideCalendarNotes": False,
+        "hideCalendarEventDetails": False,
+        "hideOrganizerEmail": False,
+        "hidden": False,
+        "bookingRequiresAuthentication": False,
+        "allowReschedulingPastBookings": False,
+        "ownerId": USER_ID,
+        "users": [USERNAME],
+        "bookingUrl": f"https://{ORG_SLUG}.cal.com/{USERNAME}/{slug}",
+    }
+    record.update(extra)
+    return record
+
+
+def schedule_record(
+    schedule_id: int, name: str, availability: list[dict[str, Any]], overrides: list[dict[str, str]],
+    *, is_default: bool, time_zone: str = USER_TIME_ZONE,
+) -> dict[str, Any]:
+    return {
+        "id": schedule_id,
+        "ownerId": USER_ID,
+        "name": name,
+        "timeZone": time_zone,
+        "availability": availability,
+        "isDefault": is_default,
+        "overrides": overrides,
+    }
+
+
+def host_record(me: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": me["id"],
+        "name": me["name"] or "",
+        "email": me["email"],
+        "displayEmail": me["email"],
+        "username": me["username"],
+        "timeZone": me["timeZone"],
+    }
+
+
+def _seed_event_types(state: SandboxState) -> None:
+    table = state.table(EVENT_TYPES_TABLE)
+    specs: list[tuple[str, str, int, str, dict[str, Any]]] = [
+        ("Quick chat", "quick-chat", 15, "A short call to answer one question.", {}),
+        ("Intro call", "intro-call", 30, "Get to know each other and the project.", {}),
+        ("Deep dive", "deep-dive", 60, "An hour on one topic, in the extended hours.",
+         {"scheduleId": SCHEDULE_EXTENDED_HOURS}),
+        ("Consultation", "consultation", 30, "Paid advice; the host confirms each request.",
+         {"confirmationPolicy": {"type": "always", "blockUnconfirmedBookingsInBooker": True}}),
+        ("Weekly sync", "weekly-sync", 30, "A series of four weekly check-ins.",
+         {"recurrence": {"interval": 1, "occurrences": 4, "frequency": "weekly"}}),
+    ]
+    for title, slug, length, description, extra in specs:
+        event_type_id = state.new_id(EVENT_TYPES_TABLE, EVENT_TYPE_QUICK_CHAT)
+        table[event_type_id] = event_type_record(event_type_id, title, slug, length, description, **extra)
+
+
+def _seed_schedules(state: SandboxState, today: date) -> None:
+    table = state.table(SCHEDULES_TABLE)
+    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+    working = state.new_id(SCHEDULES_TABLE, SCHEDULE_WORKING_HOURS)
+    table[working] = schedule_record(
+        working, "Working hours", [{"days": weekdays, "startTime": "09:00", "endTime": "17:00"}], [],
+        is_default=True,
+    )
+    # The override shortens the second business day from now to an afternoon-only window.
+    override_day = _business_day(today, 2)
+    extended = state.new_id(SCHEDULES_TABLE, SCHEDULE_WORKING_HOURS)
+    table[extended] = schedule_record(
+        extended, "Extended hours",
+        [{"days": weekdays[:4], "startTime": "12:00", "endTime": "20:00"}],
+        [{"date": override_day.isoformat(), "startTime": "14:00", "endTime": "16:00"}],
+        is_default=False,
+    )
+
+
+def _booking(
+    state: SandboxState, uid: str, event_type: dict[str, Any], start: datetime, attendee: dict[str, str],
+    *, status: str = "accepted", created: datetime, **extra: Any,
+) -> dict[str, Any]:
+    me = state.table(ME_TABLE)[USER_ID]
+    length = event_type["lengthInMinutes"]
+    booking_id = state.new_id(BOOKINGS_TABLE, 301)
+    record: dict[str, Any] = {
+        "id": booking_id,
+        "uid": uid,
+        "title": f"{event_type['title']} between {me['name']} and {attendee['name']}",
+        "description": "",
+        "hosts": [host_record(me)],
+        "status": status,
+        "start": iso_ms(start),
+        "end": iso_ms(start + timedelta(minutes=length)),
+        "duration": length,
+        "eventTypeId": event_type["id"],
+        "eventType": {"id": event_type["id"], "slug": event_type["slug"]},
+        "meetingUrl": f"https://app.cal.com/video/{uid}",
+        "location": f"https://app.cal.com/video/{uid}",
+        "absentHost": False,
+        "createdAt": iso_ms(created),
+        "updatedAt": iso_ms(created),
+        "metadata": {},
+        "icsUid": f"{uid}@Cal.com",
+        "attendees": [{
+            "name": attendee["name"],
+            "email": attendee["email"],
+            "displayEmail": attendee["email"],
+            "timeZone": attendee["timeZone"],
+            "language": "en",
+            "absent": False,
+        }],
+        "guests": [],
+        "bookingFieldsResponses": {"name": attendee["name"], "email": attendee["email"]},
+    }
+    record.update(extra)
+    state.table(BOOKINGS_TABLE)[uid] = record
+    return record
+
+
+def _seed_bookings(state: SandboxState, today: date) -> None:
+    types = state.table(EVENT_TYPES_TABLE)
+    now = state.now()
+    week_ago = now - timedelta(days=7)
+    jamie = {"name": "Jamie Rivera", "email": "jamie.rivera@example.com", "timeZone": "America/New_York"}
+    priya = {"name": "Priya Shah", "email": "priya.shah@example.com", "timeZone": "Asia/Kolkata"}
+    sam = {"name": "Sam Lee", "email": "sam.lee@example.com", "timeZone": "Europe/London"}
+    maria = {"name": "Maria Garcia", "email": "maria.garcia@example.com", "timeZone": "Europe/Madrid"}
+    chris = {"name": "Chris Morgan", "email": "chris.morgan@example.com", "timeZone": "America/Chicago"}
+    intro, deep = types[EVENT_TYPE_INTRO_CALL], types[EVENT_TYPE_DEEP_DIVE]
+    _booking(state, BOOKING_PAST, intro, _at(_business_day(today, -2), 14), jamie,
+             created=week_ago - timedelta(days=3))
+    _booking(state, BOOKING_PAST_DEEP_DIVE, deep, _at(_business_day(today, -5), 13), priya,
+             created=week_ago - timedelta(days=6))
+    _booking(state, BOOKING_UPCOMING, intro, _at(_business_day(today, 1), 10), sam, created=week_ago)
+    _booking(state, BOOKING_UPCOMING_QUICK, types[EVENT_TYPE_QUICK_CHAT], _at(_business_day(today, 2), 15),
+             maria, created=week_ago + timedelta(days=1))
+    _booking(state, BOOKING_UNCONFIRMED, types[EVENT_TYPE_CONSULTATION], _at(_business_day(today, 1), 13),
+             chris, status="pending", created=now - timedelta(days=1))
+    _booking(state, BOOKING_CANCELLED, intro, _at(_business_day(today, 3), 11), jamie, status="cancelled",
+             created=week_ago, updatedAt=iso_ms(now - timedelta(days=2)),
+             cancellationReason="Attendee had a conflict", cancelledByEmail=jamie["email"])
+
+
+def seed_core(state: SandboxState) -> None:
+    today = state.now().astimezone(LONDON).date()
+    state.table(ME_TABLE)[USER_ID] = me_record()
+    _seed_schedules(state, today)
+    _seed_event_types(state)
+    _seed_bookings(state, today)
+    state.table(RESERVATIONS_TABLE)
