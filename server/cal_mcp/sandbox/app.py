@@ -39,7 +39,8 @@ PUBLIC_ROUTES = (
     re.compile(r"^/v2/slots(/.*)?$"),
     re.compile(r"^/v2/timezones$"),
     re.compile(r"^/v2/provider/[^/]+$"),
-    re.compile(r"^/v2/(calendars|conferencing)/[^/]+/(save|oauth/callback)$"),
+    re.compile(r"^/v2/calendars/(?!ics-feed/)[^/]+/save$"),
+    re.compile(r"^/v2/conferencing/[^/]+/oauth/callback$"),
     re.compile(r"^/v2/stripe/save$"),
 )
 # Routes guarded by the OAuth client's secret instead of a Bearer key.

@@ -1,0 +1,144 @@
+"""/v2/conferencing…: installed conferencing apps, the default one, OAuth connect for Zoom/Teams.
+
+Credentials share the ``credentials`` table with calendars (Cal's Credential model); the default app is
+kept per user in ``conferencing_defaults`` (Cal keeps it in the user's metadata).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import bad_request
+from cal_mcp.sandbox.http import ok, state_of
+from cal_mcp.sandbox.routes import calendar_store as cs
+from cal_mcp.sandbox.routes.calendars import issue_oauth_state, ok_url
+from cal_mcp.sandbox.state import USER_ID, SandboxState
+
+# app slug (as in the URL) → credential type
+APP_TYPES = {"google-meet": "google_video", "zoom": "zoom_video", "msteams": "office365_video"}
+CAL_VIDEO = "daily-video"
+_AUTH_URLS = {
+    "zoom": "https://zoom.us/oauth/authorize",
+    "msteams": "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+}
+
+
+def _app(request: Request, allowed: tuple[str, ...]) -> str:
+    app = request.path_params["app"]
+    if app not in allowed:
+        raise bad_request(f"Invalid conferencing app, available apps are: {', '.join(allowed)}")
+    return app
+
+
+def _installed(state: SandboxState, app: str) -> dict[str, Any] | None:
+    cred_type = APP_TYPES.get(app)
+    rows = state.table("credentials").values()
+    return next((c for c in rows if c["userId"] == USER_ID and c["type"] == cred_type), None)
+
+
+def _out(cred: dict[str, Any]) -> dict[str, Any]:
+    return {"id": cred["id"], "type": cred["type"], "userId": cred["userId"], "invalid": cred["invalid"]}
+
+
+async def list_apps(request: Request) -> JSONResponse:
+    state = state_of(request)
+    types = set(APP_TYPES.values())
+    creds = sorted((c for c in state.table("credentials").values() if c["userId"] == USER_ID and c["type"] in types),
+                   key=lambda c: c["id"])
+    return ok([_out(c) for c in creds])
+
+
+async def connect(request: Request) -> JSONResponse:
+    app = _app(request, ("google-meet",))
+    state = state_of(request)
+    if not any(c["type"] == "google_calendar" for c in cs.calendar_credentials(state)):
+        raise bad_request("Google Meet requires a connected Google Calendar: connect google calendar first.")
+    if _installed(state, app) is not None:
+        raise bad_request("Google Meet is already connected.")
+    return ok(_out(cs.add_credential(state, "google_video", "google-meet")))
+
+
+async def auth_url(request: Request) -> JSONResponse:
+    app = _app(request, ("zoom", "msteams"))
+    params = request.query_params
+    missing = [f"{k} should not be empty" for k in ("returnTo", "onErrorReturnTo") if not params.get(k)]
+    if missing:
+        raise bad_request(", ".join(missing), missing)
+    state = state_of(request)
+    oauth_state = {"accessToken": issue_oauth_state(state), "returnTo": params["returnTo"],
+                   "onErrorReturnTo": params["onErrorReturnTo"], "fromApp": False}
+    query = {"response_type": "code", "client_id": f"sandbox-{app}-client",
+             "redirect_uri": f"{request.url.scheme}://{request.url.netloc}/v2/conferencing/{app}/oauth/callback",
+             "state": json.dumps(oauth_state, separators=(",", ":"))}
+    return ok({"url": f"{_AUTH_URLS[app]}?{urlencode(query)}"})
+
+
+async def oauth_callback(request: Request) -> JSONResponse:
+    """Cal answers 301 to returnTo (onErrorReturnTo on failure); the sandbox returns the URL instead."""
+    app = _app(request, ("zoom", "msteams"))
+    raw = request.query_params.get("state")
+    if not raw:
+        raise bad_request("Missing `state` query param")
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        raise bad_request("state must be the JSON object issued by the auth-url endpoint") from None
+    if not isinstance(decoded, dict):
+        raise bad_request("state must be the JSON object issued by the auth-url endpoint")
+    on_error = decoded.get("onErrorReturnTo") or ""
+    state = state_of(request)
+    code = request.query_params.get("code")
+    if request.query_params.get("error") or not code:
+        return ok_url(on_error)
+    if state.table("oauth_states").pop(str(decoded.get("accessToken")), None) is None:
+        return ok_url(on_error)  # Cal logs "Invalid Access token." and sends the user to onErrorReturnTo
+    cred = _installed(state, app)
+    if cred is None:
+        cs.add_credential(state, APP_TYPES[app], app)
+    else:
+        cred["invalid"] = False
+    return ok_url(decoded.get("returnTo") or "")
+
+
+async def get_default(request: Request) -> JSONResponse:
+    default = state_of(request).table("conferencing_defaults").get(USER_ID)
+    return JSONResponse({"status": "success", **({"data": dict(default)} if default else {})})
+
+
+async def set_default(request: Request) -> JSONResponse:
+    app = _app(request, ("google-meet", "zoom", "msteams", CAL_VIDEO))
+    state = state_of(request)
+    if app != CAL_VIDEO and _installed(state, app) is None:
+        raise bad_request(f"{app} not connected.")
+    state.table("conferencing_defaults")[USER_ID] = {"appSlug": app}
+    return JSONResponse({"status": "success"})
+
+
+async def disconnect(request: Request) -> JSONResponse:
+    app = _app(request, ("google-meet", "zoom", "msteams"))
+    state = state_of(request)
+    cred = _installed(state, app)
+    if cred is None:
+        raise bad_request(f"{app} not connected.")
+    del state.table("credentials")[cred["id"]]
+    defaults = state.table("conferencing_defaults")
+    if defaults.get(USER_ID, {}).get("appSlug") == app:
+        del defaults[USER_ID]  # Cal drops it from the user's metadata: Cal Video becomes the fallback
+    return JSONResponse({"status": "success"})
+
+
+ROUTES = [
+    Route("/v2/conferencing", list_apps, methods=["GET"]),
+    Route("/v2/conferencing/default", get_default, methods=["GET"]),
+    Route("/v2/conferencing/{app}/connect", connect, methods=["POST"]),
+    Route("/v2/conferencing/{app}/oauth/auth-url", auth_url, methods=["GET"]),
+    Route("/v2/conferencing/{app}/oauth/callback", oauth_callback, methods=["GET"]),
+    Route("/v2/conferencing/{app}/default", set_default, methods=["POST"]),
+    Route("/v2/conferencing/{app}/disconnect", disconnect, methods=["DELETE"]),
+]

@@ -1,0 +1,61 @@
+"""/v2/organizations/{orgId}/teams/…/event-types: event types of the organization's teams."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
+from cal_mcp.sandbox.routes.team_common import require_org_team
+
+_BASE = "/v2/organizations/{orgId}/teams"
+
+
+async def all_org_event_types(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    skip, take = paging(request)
+    team_ids = {t["id"] for t in state.table("teams").values() if t.get("parentId") == org_id}
+    return ok(tet.list_event_types(state, request, team_ids)[skip : skip + take])
+
+
+async def create_event_type(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    event = tet.build_event_type(state, team, await json_body(request))
+    return ok(tet.event_type_out(state, event), status=201)
+
+
+async def list_event_types(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    return ok(tet.list_event_types(state, request, {team["id"]}))
+
+
+async def get_event_type(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    return ok(tet.event_type_out(state, tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))))
+
+
+async def create_phone_call(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    return ok(tet.phone_call(state, await json_body(request)), status=201)
+
+
+ROUTES = [
+    Route(_BASE + "/event-types", all_org_event_types, methods=["GET"]),
+    Route(_BASE + "/{teamId}/event-types", create_event_type, methods=["POST"]),
+    Route(_BASE + "/{teamId}/event-types", list_event_types, methods=["GET"]),
+    Route(_BASE + "/{teamId}/event-types/{eventTypeId}", get_event_type, methods=["GET"]),
+    Route(_BASE + "/{teamId}/event-types/{eventTypeId}/create-phone-call", create_phone_call, methods=["POST"]),
+]

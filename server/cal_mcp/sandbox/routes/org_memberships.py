@@ -1,0 +1,95 @@
+"""/v2/organizations/{orgId}/memberships…: who belongs to the organization, with which role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import bad_request
+from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.org_attribute_store import member_attributes
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
+from cal_mcp.sandbox.routes.team_common import (
+    MEMBERSHIP_FIELDS,
+    MEMBERSHIP_UPDATE_FIELDS,
+    add_membership,
+    find_membership,
+    membership_out,
+    team_memberships,
+    update_membership,
+)
+from cal_mcp.sandbox.state import SandboxState
+
+_BASE = "/v2/organizations/{orgId}/memberships"
+
+
+def org_membership_out(state: SandboxState, membership: dict[str, Any]) -> dict[str, Any]:
+    return {**membership_out(state, membership), "attributes": member_attributes(state, membership["id"])}
+
+
+def _guard_last_owner(state: SandboxState, membership: dict[str, Any], new_role: str | None) -> None:
+    """Keep the sandbox usable: an organization always keeps at least one accepted owner."""
+    if membership["role"] != "OWNER" or new_role == "OWNER":
+        return
+    owners = [m for m in team_memberships(state, membership["teamId"]) if m["role"] == "OWNER" and m["accepted"]]
+    if owners == [membership]:
+        raise bad_request("The organization must keep at least one owner.")
+
+
+async def list_memberships(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    skip, take = paging(request)
+    state = state_of(request)
+    rows = team_memberships(state, org_id)[skip : skip + take]
+    return ok([org_membership_out(state, m) for m in rows])
+
+
+async def create_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_FIELDS, ("userId", "role"))
+    state = state_of(request)
+    return ok(org_membership_out(state, add_membership(state, org_id, body)), status=201)
+
+
+async def get_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    return ok(org_membership_out(state, find_membership(state, org_id, path_int(request, "membershipId"))))
+
+
+async def patch_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    membership = find_membership(state, org_id, path_int(request, "membershipId"))
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    if "role" in body or body.get("accepted") is False:
+        _guard_last_owner(state, membership, body.get("role") if body.get("accepted", True) else None)
+    update_membership(membership, body)
+    return ok(org_membership_out(state, membership))
+
+
+async def delete_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    membership = find_membership(state, org_id, path_int(request, "membershipId"))
+    _guard_last_owner(state, membership, None)
+    out = org_membership_out(state, membership)
+    del state.table("memberships")[membership["id"]]
+    assignments = state.table("org_attribute_assignments")
+    for row_id in [i for i, a in assignments.items() if a["memberId"] == membership["id"]]:
+        del assignments[row_id]
+    return ok(out)
+
+
+ROUTES = [
+    Route(_BASE, list_memberships, methods=["GET"]),
+    Route(_BASE, create_membership, methods=["POST"]),
+    Route(_BASE + "/{membershipId}", get_membership, methods=["GET"]),
+    Route(_BASE + "/{membershipId}", patch_membership, methods=["PATCH"]),
+    Route(_BASE + "/{membershipId}", delete_membership, methods=["DELETE"]),
+]

@@ -1,0 +1,193 @@
+"""Availability schedules of organization members (ScheduleOutput_2024_06_11).
+
+The sandbox user's schedules are the core ``schedules`` table (the same ones /v2/schedules serves);
+other members' schedules live in ``org_user_schedules``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import bad_request, not_found
+from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.org_users import org_user
+from cal_mcp.sandbox.routes.plat_common import (
+    is_bool,
+    is_obj,
+    list_of,
+    next_free_id,
+    non_empty_str,
+    org_id_of,
+    paging,
+    user_record,
+    validate,
+)
+from cal_mcp.sandbox.routes.team_common import WEEKDAYS
+from cal_mcp.sandbox.state import USER_ID, SandboxState
+
+_BASE = "/v2/organizations/{orgId}/users/{userId}/schedules"
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIELDS = {"name": non_empty_str, "timeZone": non_empty_str, "availability": list_of(is_obj),
+          "isDefault": is_bool, "overrides": list_of(is_obj)}
+DEFAULT_AVAILABILITY = [{"days": list(WEEKDAYS[:5]), "startTime": "09:00", "endTime": "17:00"}]
+
+
+def table_for(state: SandboxState, user_id: int) -> dict[Any, dict[str, Any]]:
+    return state.table("schedules" if user_id == USER_ID else "org_user_schedules")
+
+
+def schedule_out(schedule: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": schedule["id"],
+        "ownerId": schedule.get("ownerId", USER_ID),
+        "name": schedule["name"],
+        "timeZone": schedule["timeZone"],
+        "availability": schedule.get("availability", []),
+        "isDefault": bool(schedule.get("isDefault", False)),
+        "overrides": schedule.get("overrides", []),
+    }
+
+
+def schedules_of(state: SandboxState, user_id: int) -> list[dict[str, Any]]:
+    rows = [s for s in table_for(state, user_id).values() if s.get("ownerId", USER_ID) == user_id]
+    return sorted(rows, key=lambda s: s["id"])
+
+
+def _check_slots(body: dict[str, Any]) -> None:
+    errors: list[str] = []
+    try:
+        ZoneInfo(body.get("timeZone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append("timeZone must be a valid IANA time zone")
+    for slot in body.get("availability", []):
+        days = slot.get("days")
+        if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+            errors.append(f"availability.days must be a non-empty list of: {', '.join(WEEKDAYS)}")
+    for slot in body.get("overrides", []):
+        if not _DATE.match(str(slot.get("date", ""))):
+            errors.append("overrides.date must be in YYYY-MM-DD format")
+    for slot in body.get("availability", []) + body.get("overrides", []):
+        start, end = str(slot.get("startTime", "")), str(slot.get("endTime", ""))
+        if not (_TIME.match(start) and _TIME.match(end)):
+            errors.append("startTime and endTime must be in HH:MM format")
+        elif start >= end:
+            errors.append(f"startTime {start} must be before endTime {end}")
+    if errors:
+        raise bad_request(", ".join(errors), errors)
+
+
+def _make_default(state: SandboxState, user_id: int, schedule_id: int) -> None:
+    for other in schedules_of(state, user_id):
+        other["isDefault"] = other["id"] == schedule_id
+    user = user_record(state, user_id)
+    if user is not None:
+        user["defaultScheduleId"] = schedule_id
+
+
+def find_schedule(state: SandboxState, user_id: int, schedule_id: int) -> dict[str, Any]:
+    schedule = table_for(state, user_id).get(schedule_id)
+    if schedule is None or schedule.get("ownerId", USER_ID) != user_id:
+        raise not_found(f"Schedule with id={schedule_id} not found for user id={user_id}.")
+    return schedule
+
+
+async def list_org_schedules(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    skip, take = paging(request)
+    members = sorted(m["userId"] for m in state.table("memberships").values() if m["teamId"] == org_id)
+    rows = [schedule_out(s) for user_id in members for s in schedules_of(state, user_id)]
+    return ok(rows[skip : skip + take])
+
+
+async def list_user_schedules(request: Request) -> JSONResponse:
+    org_id_of(request)
+    state = state_of(request)
+    user = org_user(state, path_int(request, "userId"))
+    return ok([schedule_out(s) for s in schedules_of(state, user["id"])])
+
+
+async def create_user_schedule(request: Request) -> JSONResponse:
+    org_id_of(request)
+    state = state_of(request)
+    user = org_user(state, path_int(request, "userId"))
+    body = await json_body(request)
+    validate(body, FIELDS, ("name", "timeZone", "isDefault"))
+    _check_slots(body)
+    table_name = "schedules" if user["id"] == USER_ID else "org_user_schedules"
+    schedule = {
+        "id": next_free_id(state, table_name, 1 if user["id"] == USER_ID else 7001),
+        "ownerId": user["id"],
+        "name": body["name"],
+        "timeZone": body["timeZone"],
+        "availability": body.get("availability", DEFAULT_AVAILABILITY),
+        "isDefault": body["isDefault"],
+        "overrides": body.get("overrides", []),
+    }
+    state.table(table_name)[schedule["id"]] = schedule
+    if body["isDefault"] or not any(s.get("isDefault") for s in schedules_of(state, user["id"])):
+        _make_default(state, user["id"], schedule["id"])
+    return ok(schedule_out(schedule), status=201)
+
+
+async def get_user_schedule(request: Request) -> JSONResponse:
+    org_id_of(request)
+    state = state_of(request)
+    user = org_user(state, path_int(request, "userId"))
+    return ok(schedule_out(find_schedule(state, user["id"], path_int(request, "scheduleId"))))
+
+
+async def patch_user_schedule(request: Request) -> JSONResponse:
+    org_id_of(request)
+    state = state_of(request)
+    user = org_user(state, path_int(request, "userId"))
+    schedule = find_schedule(state, user["id"], path_int(request, "scheduleId"))
+    body = await json_body(request)
+    validate(body, FIELDS)
+    _check_slots(body)
+    for key in ("name", "timeZone", "availability", "overrides"):
+        if key in body:
+            schedule[key] = body[key]
+    if body.get("isDefault"):
+        _make_default(state, user["id"], schedule["id"])
+    return ok(schedule_out(schedule))
+
+
+async def delete_user_schedule(request: Request) -> JSONResponse:
+    org_id_of(request)
+    state = state_of(request)
+    user = org_user(state, path_int(request, "userId"))
+    schedule = find_schedule(state, user["id"], path_int(request, "scheduleId"))
+    del table_for(state, user["id"])[schedule["id"]]
+    if schedule.get("isDefault"):
+        owner = user_record(state, user["id"])
+        if owner is not None and owner.get("defaultScheduleId") == schedule["id"]:
+            owner["defaultScheduleId"] = None
+    return JSONResponse({"status": "success"})
+
+
+def member_schedules_for_team(state: SandboxState, user_id: int, event: dict[str, Any] | None) -> list[dict]:
+    """A team member's schedules; with an event type, the one that event type uses for them."""
+    schedules = schedules_of(state, user_id)
+    if event is None:
+        return [schedule_out(s) for s in schedules]
+    chosen = [s for s in schedules if s["id"] == event.get("scheduleId")] or \
+        [s for s in schedules if s.get("isDefault")]
+    return [schedule_out(s) for s in chosen]
+
+
+ROUTES = [
+    Route("/v2/organizations/{orgId}/schedules", list_org_schedules, methods=["GET"]),
+    Route(_BASE, list_user_schedules, methods=["GET"]),
+    Route(_BASE, create_user_schedule, methods=["POST"]),
+    Route(_BASE + "/{scheduleId}", get_user_schedule, methods=["GET"]),
+    Route(_BASE + "/{scheduleId}", patch_user_schedule, methods=["PATCH"]),
+    Route(_BASE + "/{scheduleId}", delete_user_schedule, methods=["DELETE"]),
+]

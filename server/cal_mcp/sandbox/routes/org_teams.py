@@ -1,0 +1,157 @@
+"""/v2/organizations/{orgId}/teams…: the organization's teams, their memberships and members' schedules."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import bad_request, not_found
+from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, state_of
+from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes.org_schedules import member_schedules_for_team
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, user_record, validate
+from cal_mcp.sandbox.routes.team_common import (
+    CREATE_TEAM_FIELDS,
+    MEMBERSHIP_FIELDS,
+    MEMBERSHIP_UPDATE_FIELDS,
+    UPDATE_TEAM_FIELDS,
+    add_membership,
+    delete_team,
+    find_membership,
+    membership_of,
+    membership_out,
+    new_team,
+    require_org_team,
+    team_memberships,
+    team_out,
+    update_membership,
+    update_team,
+)
+from cal_mcp.sandbox.state import USER_ID
+
+_BASE = "/v2/organizations/{orgId}/teams"
+
+
+def _org_teams(request: Request, org_id: int) -> list[dict]:
+    teams = state_of(request).table("teams").values()
+    return sorted((t for t in teams if t.get("parentId") == org_id and not t.get("isOrganization")),
+                  key=lambda t: t["id"])
+
+
+async def list_teams(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    skip, take = paging(request)
+    return ok([team_out(t) for t in _org_teams(request, org_id)[skip : skip + take]])
+
+
+async def my_teams(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    skip, take = paging(request)
+    state = state_of(request)
+    mine = [t for t in _org_teams(request, org_id) if membership_of(state, t["id"], USER_ID)]
+    return ok([team_out(t) for t in mine[skip : skip + take]])
+
+
+async def create_team(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    body = await json_body(request)
+    validate(body, CREATE_TEAM_FIELDS, ("name",))
+    return ok(team_out(new_team(state_of(request), body, org_id)), status=201)
+
+
+async def get_team(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    return ok(team_out(require_org_team(state_of(request), org_id, path_int(request, "teamId"))))
+
+
+async def patch_team(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    body = await json_body(request)
+    validate(body, UPDATE_TEAM_FIELDS)
+    update_team(state, team, body)
+    return ok(team_out(team))
+
+
+async def remove_team(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    return ok(team_out(delete_team(state, team["id"])))
+
+
+async def list_memberships(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    skip, take = paging(request)
+    return ok([membership_out(state, m) for m in team_memberships(state, team["id"])[skip : skip + take]])
+
+
+async def create_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_FIELDS, ("userId", "role"))
+    if user_record(state, body["userId"]) and membership_of(state, org_id, body["userId"]) is None:
+        raise bad_request(f"User with id={body['userId']} is not a member of organization id={org_id}.")
+    return ok(membership_out(state, add_membership(state, team["id"], body)), status=201)
+
+
+async def get_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    return ok(membership_out(state, find_membership(state, team["id"], path_int(request, "membershipId"))))
+
+
+async def patch_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    update_membership(membership, body)
+    return ok(membership_out(state, membership))
+
+
+async def delete_membership(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
+    del state.table("memberships")[membership["id"]]
+    return ok(membership_out(state, membership))
+
+
+async def member_schedules(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    user_id = path_int(request, "userId")
+    if membership_of(state, team["id"], user_id) is None:
+        raise not_found(f"User with id={user_id} is not a member of team id={team['id']}.")
+    event_type_id = query_int(request, "eventTypeId", None)
+    event = tet.find_event_type(state, team["id"], event_type_id) if event_type_id is not None else None
+    return ok(member_schedules_for_team(state, user_id, event))
+
+
+# /teams/me must precede /teams/{teamId}; /teams/event-types lives in org_event_types, listed earlier.
+ROUTES = [
+    Route(_BASE, list_teams, methods=["GET"]),
+    Route(_BASE, create_team, methods=["POST"]),
+    Route(_BASE + "/me", my_teams, methods=["GET"]),
+    Route(_BASE + "/{teamId}", get_team, methods=["GET"]),
+    Route(_BASE + "/{teamId}", patch_team, methods=["PATCH"]),
+    Route(_BASE + "/{teamId}", remove_team, methods=["DELETE"]),
+    Route(_BASE + "/{teamId}/memberships", list_memberships, methods=["GET"]),
+    Route(_BASE + "/{teamId}/memberships", create_membership, methods=["POST"]),
+    Route(_BASE + "/{teamId}/memberships/{membershipId}", get_membership, methods=["GET"]),
+    Route(_BASE + "/{teamId}/memberships/{membershipId}", patch_membership, methods=["PATCH"]),
+    Route(_BASE + "/{teamId}/memberships/{membershipId}", delete_membership, methods=["DELETE"]),
+    Route(_BASE + "/{teamId}/users/{userId}/schedules", member_schedules, methods=["GET"]),
+]

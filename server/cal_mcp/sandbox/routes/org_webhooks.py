@@ -1,0 +1,51 @@
+"""/v2/organizations/{orgId}/webhooks…: webhooks owned by the organization (``teamId`` = org ID)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.http import json_body, ok, state_of
+from cal_mcp.sandbox.routes import webhook_common as wh
+from cal_mcp.sandbox.routes.plat_common import org_id_of
+
+_BASE = "/v2/organizations/{orgId}/webhooks"
+
+
+async def list_webhooks(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    return ok(wh.page_of(state_of(request), request, "teamId", org_id))
+
+
+async def create_webhook(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    hook = wh.create(state_of(request), await json_body(request), "teamId", org_id)
+    return ok(wh.render(hook), status=201)
+
+
+async def get_webhook(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    return ok(wh.render(wh.find(state_of(request), request, "teamId", org_id)))
+
+
+async def patch_webhook(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    hook = wh.find(state, request, "teamId", org_id)
+    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+
+
+async def delete_webhook(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    return ok(wh.delete(state, wh.find(state, request, "teamId", org_id)))
+
+
+ROUTES = [
+    Route(_BASE, list_webhooks, methods=["GET"]),
+    Route(_BASE, create_webhook, methods=["POST"]),
+    Route(_BASE + "/{webhookId}", get_webhook, methods=["GET"]),
+    Route(_BASE + "/{webhookId}", patch_webhook, methods=["PATCH"]),
+    Route(_BASE + "/{webhookId}", delete_webhook, methods=["DELETE"]),
+]

@@ -1,0 +1,119 @@
+"""Stripe Connect: /v2/stripe/connect|save|check and the org team check.
+
+The seeded user has no Stripe account connected (``check`` answers 404 as Cal does); seeded org team
+601 (Sales) has one. ``save`` is Stripe's OAuth callback, completed locally with a sandbox-issued state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import bad_request, not_found
+from cal_mcp.sandbox.http import ok, path_int, state_of
+from cal_mcp.sandbox.routes.calendars import issue_oauth_state, ok_url
+from cal_mcp.sandbox.routes.plat_common import next_free_id, org_id_of
+from cal_mcp.sandbox.routes.team_common import ADMIN_ROLES, membership_of, require_org_team
+from cal_mcp.sandbox.state import USER_EMAIL, USER_ID, USER_NAME, SandboxState
+
+STRIPE_TYPE = "stripe_payment"
+
+
+def stripe_credential(state: SandboxState, *, user_id: int | None = None, team_id: int | None = None) -> Any:
+    rows = state.table("credentials").values()
+    return next((c for c in rows if c["type"] == STRIPE_TYPE and c["userId"] == user_id
+                 and c["teamId"] == team_id), None)
+
+
+def connect_stripe(state: SandboxState, *, user_id: int | None, team_id: int | None) -> None:
+    """Cal deletes any previous Stripe credential of the owner before storing the new one."""
+    rows = state.table("credentials")
+    for cred_id in [i for i, c in rows.items() if c["type"] == STRIPE_TYPE and c["userId"] == user_id
+                    and c["teamId"] == team_id]:
+        del rows[cred_id]
+    cred_id = next_free_id(state, "credentials", 101)
+    rows[cred_id] = {"id": cred_id, "type": STRIPE_TYPE, "userId": user_id, "teamId": team_id, "appId": "stripe",
+                     "invalid": False, "stripeUserId": f"acct_sandbox{cred_id}"}
+
+
+def _check(cred: dict[str, Any] | None) -> JSONResponse:
+    if cred is None:
+        raise not_found("Credentials for stripe not found.")
+    if cred["invalid"]:
+        raise bad_request("Invalid stripe credentials.")
+    return JSONResponse({"status": "success"})
+
+
+async def connect(request: Request) -> JSONResponse:
+    state = state_of(request)
+    origin = request.headers.get("origin")
+    oauth_state = {
+        "onErrorReturnTo": request.query_params.get("onErrorReturnTo") or origin,
+        "fromApp": False,
+        "returnTo": request.query_params.get("returnTo") or origin,
+        "accessToken": issue_oauth_state(state),
+    }
+    query = {
+        "client_id": "ca_sandbox_stripe_client",
+        "scope": "read_write",
+        "response_type": "code",
+        "stripe_user[email]": USER_EMAIL,
+        "stripe_user[first_name]": USER_NAME,
+        "redirect_uri": f"{request.url.scheme}://{request.url.netloc}/v2/stripe/save",
+        "state": json.dumps(oauth_state, separators=(",", ":")),
+    }
+    return ok({"authUrl": f"https://connect.stripe.com/oauth/authorize?{urlencode(query)}"})
+
+
+async def save(request: Request) -> JSONResponse:
+    """Cal answers 301 to returnTo (onErrorReturnTo on any failure); the sandbox returns the URL."""
+    raw = request.query_params.get("state")
+    if not raw:
+        raise bad_request("Missing `state` query param")
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        raise bad_request("state must be the JSON object issued by /v2/stripe/connect") from None
+    if not isinstance(decoded, dict):
+        raise bad_request("state must be the JSON object issued by /v2/stripe/connect")
+    on_error = decoded.get("onErrorReturnTo") or ""
+    state = state_of(request)
+    params = request.query_params
+    if params.get("error") or not params.get("code"):
+        return ok_url(on_error)
+    token = state.table("oauth_states").pop(str(decoded.get("accessToken")), None)
+    if token is None:
+        return ok_url(on_error)
+    team_id = decoded.get("teamId")
+    if team_id and decoded.get("orgId"):
+        membership = membership_of(state, int(team_id))
+        if membership is None or membership["role"] not in ADMIN_ROLES:
+            return ok_url(on_error)
+        connect_stripe(state, user_id=None, team_id=int(team_id))
+    else:
+        connect_stripe(state, user_id=USER_ID, team_id=None)
+    return ok_url(decoded.get("returnTo") or "")
+
+
+async def check(request: Request) -> JSONResponse:
+    return _check(stripe_credential(state_of(request), user_id=USER_ID))
+
+
+async def check_team(request: Request) -> JSONResponse:
+    org_id = org_id_of(request)
+    state = state_of(request)
+    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    return _check(stripe_credential(state, team_id=team["id"]))
+
+
+ROUTES = [
+    Route("/v2/stripe/connect", connect, methods=["GET"]),
+    Route("/v2/stripe/save", save, methods=["GET"]),
+    Route("/v2/stripe/check", check, methods=["GET"]),
+    Route("/v2/organizations/{orgId}/teams/{teamId}/stripe/check", check_team, methods=["GET"]),
+]

@@ -1,0 +1,178 @@
+"""Helpers shared by the platform-area routes (teams, orgs, webhooks, calendars, OAuth clients).
+
+Body validation mimics Cal's NestJS ``ValidationPipe`` with ``whitelist`` + ``forbidNonWhitelisted``:
+unknown top-level properties are rejected, and each declared property is type-checked with the
+class-validator style messages Cal returns in ``error.details``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+
+from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
+from cal_mcp.sandbox.http import path_int, query_int
+from cal_mcp.sandbox.state import ORG_ID, USER_ID, SandboxState
+
+Check = Callable[[str, Any], "str | None"]
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def is_str(name: str, value: Any) -> str | None:
+    return None if isinstance(value, str) else f"{name} must be a string"
+
+
+def non_empty_str(name: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"{name} must be a string"
+    return None if value.strip() else f"{name} should not be empty"
+
+
+def is_bool(name: str, value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"{name} must be a boolean value"
+
+
+def is_num(name: str, value: Any) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok else f"{name} must be a number conforming to the specified constraints"
+
+
+def is_int(name: str, value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    return None if ok else f"{name} must be an integer number"
+
+
+def is_obj(name: str, value: Any) -> str | None:
+    return None if isinstance(value, dict) else f"{name} must be an object"
+
+
+def is_url(name: str, value: Any) -> str | None:
+    ok = isinstance(value, str) and bool(_URL.match(value))
+    return None if ok else f"{name} must be a URL address"
+
+
+def is_email(name: str, value: Any) -> str | None:
+    ok = isinstance(value, str) and bool(_EMAIL.match(value))
+    return None if ok else f"{name} must be an email"
+
+
+def is_hex_color(name: str, value: Any) -> str | None:
+    ok = isinstance(value, str) and bool(_HEX.match(value))
+    return None if ok else f"{name} must be a hexadecimal color"
+
+
+def anything(name: str, value: Any) -> str | None:
+    return None
+
+
+def enum(*allowed: Any) -> Check:
+    def check(name: str, value: Any) -> str | None:
+        if value in allowed:
+            return None
+        return f"{name} must be one of the following values: {', '.join(map(str, allowed))}"
+
+    return check
+
+
+def list_of(item: Check, *, min_items: int = 0) -> Check:
+    def check(name: str, value: Any) -> str | None:
+        if not isinstance(value, list):
+            return f"{name} must be an array"
+        if len(value) < min_items:
+            return f"{name} must contain at least {min_items} elements"
+        for element in value:
+            problem = item(f"each value in {name}", element)
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
+def nullable(inner: Check) -> Check:
+    def check(name: str, value: Any) -> str | None:
+        return None if value is None else inner(name, value)
+
+    return check
+
+
+def validate(body: dict[str, Any], fields: Mapping[str, Check], required: Iterable[str] = ()) -> None:
+    """400 with class-validator style messages for unknown, missing or mistyped properties."""
+    errors = [f"property {key} should not exist" for key in body if key not in fields]
+    for key in required:
+        if body.get(key) is None:
+            errors.append(fields[key](key, None) or f"{key} should not be empty")
+    for key, value in body.items():
+        if key in fields and not (value is None and key in required):
+            problem = fields[key](key, value)
+            if problem:
+                errors.append(problem)
+    if errors:
+        raise bad_request(", ".join(errors), errors)
+
+
+def paging(request: Request, *, default: int = 250, maximum: int = 250) -> tuple[int, int]:
+    """Cal's ``take``/``skip`` (SkipTakePagination: take 1..250, default 250)."""
+    take = query_int(request, "take", default, minimum=1, maximum=maximum)
+    skip = query_int(request, "skip", 0, minimum=0)
+    assert take is not None and skip is not None
+    return skip, take
+
+
+def org_id_of(request: Request) -> int:
+    """Only ORG_ID exists for the sandbox user: any other org is one they are not an admin of."""
+    org_id = path_int(request, "orgId")
+    if org_id != ORG_ID:
+        raise forbidden(f"You are not an admin of organization with id={org_id}.")
+    return org_id
+
+
+def next_free_id(state: SandboxState, table: str, start: int) -> int:
+    """A new ID from the table's counter, skipping any ID already taken (seeds may set IDs directly)."""
+    rows = state.table(table)
+    while True:
+        candidate = state.new_id(table, start)
+        if candidate not in rows:
+            return candidate
+
+
+def user_record(state: SandboxState, user_id: int) -> dict[str, Any] | None:
+    """The sandbox user lives in the core's ``me`` table; other accounts in ``users``."""
+    return state.table("me" if user_id == USER_ID else "users").get(user_id)
+
+
+def all_users(state: SandboxState) -> list[dict[str, Any]]:
+    me = state.table("me").get(USER_ID)
+    return ([me] if me else []) + sorted(state.table("users").values(), key=lambda u: u["id"])
+
+
+def require_user(state: SandboxState, user_id: int) -> dict[str, Any]:
+    user = user_record(state, user_id)
+    if user is None:
+        raise not_found(f"User with id={user_id} not found.")
+    return user
+
+
+def drop_none(record: dict[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
+    """Cal omits unset optional properties; ``keep`` lists the nullable ones it sends as null."""
+    kept = set(keep)
+    return {k: v for k, v in record.items() if v is not None or k in kept}
+
+
+def iso(dt: Any) -> str:
+    """UTC instant as Cal's dates read: 2026-11-23T08:00:00Z (whole seconds)."""
+    return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def is_me(user_id: int) -> bool:
+    return user_id == USER_ID

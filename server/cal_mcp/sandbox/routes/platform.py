@@ -1,0 +1,235 @@
+"""Platform (OAuth client) routes: managed users, OAuth-client webhooks, token refresh, provider checks.
+
+The middleware already rejects a wrong ``x-cal-secret-key`` for the seeded client; an unknown client
+ID is answered 401 "Invalid client credentials", as Cal's OAuthClientCredentialsGuard does.
+Managed users are ``oauth_client_users``; tokens are ``oauth_access_tokens``/``oauth_refresh_tokens``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
+from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
+from cal_mcp.sandbox.routes import webhook_common as wh
+from cal_mcp.sandbox.routes.plat_common import (
+    enum,
+    is_email,
+    is_int,
+    is_obj,
+    is_str,
+    is_url,
+    iso,
+    next_free_id,
+    non_empty_str,
+    slugify,
+    validate,
+)
+from cal_mcp.sandbox.routes.team_common import WEEKDAYS
+from cal_mcp.sandbox.state import SandboxState
+
+LOCALES = ("ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el",
+           "es-419", "fi", "hr", "it", "km", "nl", "pt", "ru", "sv", "tr", "zh-CN", "bg", "da", "en", "et", "fr",
+           "hu", "iw", "ko", "no", "pt-BR", "sk", "ta", "uk", "zh-TW", "bn")
+USER_FIELDS = {"email": is_email, "name": non_empty_str, "timeFormat": enum(12, 24), "weekStart": enum(*WEEKDAYS),
+               "timeZone": is_str, "locale": enum(*LOCALES), "avatarUrl": is_url, "bio": is_str, "metadata": is_obj}
+UPDATE_FIELDS = {**USER_FIELDS, "defaultScheduleId": is_int}
+USER_KEYS = ("id", "email", "username", "name", "bio", "timeZone", "weekStart", "createdDate", "timeFormat",
+             "defaultScheduleId", "locale", "avatarUrl", "metadata")
+ACCESS_TTL = timedelta(minutes=60)
+REFRESH_TTL = timedelta(days=365)
+
+
+def client_of(request: Request) -> dict[str, Any]:
+    client = state_of(request).table("oauth_clients").get(request.path_params["clientId"])
+    if client is None:
+        raise unauthorized("Invalid client credentials")
+    return client
+
+
+def managed_email(email: str, client_id: str) -> str:
+    """Cal makes managed users' emails unique per client: alice@x.com → alice+{clientId}@x.com."""
+    local, _, domain = email.partition("@")
+    return f"{local}+{client_id}@{domain}"
+
+
+def user_out(user: dict[str, Any]) -> dict[str, Any]:
+    return {key: user.get(key) for key in USER_KEYS}
+
+
+def issue_tokens(state: SandboxState, client_id: str, user_id: int) -> dict[str, Any]:
+    """New access + refresh tokens for a managed user; previous ones stop working."""
+    for table in ("oauth_access_tokens", "oauth_refresh_tokens"):
+        rows = state.table(table)
+        for token in [t for t, row in rows.items() if row["userId"] == user_id]:
+            del rows[token]
+    now = state.now()
+    access, refresh = "sbx_at_" + state.new_uid(), "sbx_rt_" + state.new_uid()
+    access_exp, refresh_exp = now + ACCESS_TTL, now + REFRESH_TTL
+    state.table("oauth_access_tokens")[access] = {"userId": user_id, "clientId": client_id,
+                                                  "expiresAt": access_exp.isoformat()}
+    state.table("oauth_refresh_tokens")[refresh] = {"userId": user_id, "clientId": client_id,
+                                                   "expiresAt": refresh_exp.isoformat()}
+    return {"accessToken": access, "refreshToken": refresh,
+            "accessTokenExpiresAt": int(access_exp.timestamp() * 1000),
+            "refreshTokenExpiresAt": int(refresh_exp.timestamp() * 1000)}
+
+
+def _find_user(request: Request, client: dict[str, Any]) -> dict[str, Any]:
+    user_id = path_int(request, "userId")
+    user = state_of(request).table("oauth_client_users").get(user_id)
+    if user is None or user["_clientId"] != client["id"]:
+        raise not_found(f"Managed user with id={user_id} not found for OAuth client {client['id']}.")
+    return user
+
+
+def _check_zone(body: dict[str, Any]) -> None:
+    if "timeZone" in body:
+        try:
+            ZoneInfo(body["timeZone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise bad_request("timeZone must be a valid IANA time zone", ["timeZone must be a valid IANA time zone"]) \
+                from None
+
+
+async def create_user(request: Request) -> JSONResponse:
+    client = client_of(request)
+    body = await json_body(request)
+    validate(body, USER_FIELDS, ("email", "name"))
+    _check_zone(body)
+    state = state_of(request)
+    email = managed_email(body["email"].lower(), client["id"])
+    if any(u["email"] == email for u in state.table("oauth_client_users").values()):
+        raise CalHTTPError(409, "User with the provided e-mail already exists.")
+    user = {
+        "id": next_free_id(state, "oauth_client_users", 3001), "email": email, "username": slugify(email),
+        "name": body["name"], "bio": body.get("bio"), "timeZone": body.get("timeZone", "Europe/London"),
+        "weekStart": body.get("weekStart", "Sunday"), "createdDate": iso(state.now()),
+        "timeFormat": body.get("timeFormat", 12), "defaultScheduleId": None, "locale": body.get("locale", "en"),
+        "avatarUrl": body.get("avatarUrl"), "metadata": body.get("metadata", {}), "_clientId": client["id"],
+    }
+    state.table("oauth_client_users")[user["id"]] = user
+    return ok({"user": user_out(user), **issue_tokens(state, client["id"], user["id"])}, status=201)
+
+
+async def list_users(request: Request) -> JSONResponse:
+    client = client_of(request)
+    limit = query_int(request, "limit", None, minimum=1)
+    offset = query_int(request, "offset", 0) or 0
+    emails = {e.lower() for e in query_list(request, "emails")}
+    wanted = emails | {managed_email(e, client["id"]) for e in emails}
+    users = sorted(state_of(request).table("oauth_client_users").values(), key=lambda u: u["id"])
+    users = [u for u in users if u["_clientId"] == client["id"] and (not emails or u["email"] in wanted)]
+    end = None if limit is None else offset + limit
+    return ok([user_out(u) for u in users[offset:end]])
+
+
+async def get_user(request: Request) -> JSONResponse:
+    return ok(user_out(_find_user(request, client_of(request))))
+
+
+async def patch_user(request: Request) -> JSONResponse:
+    client = client_of(request)
+    user = _find_user(request, client)
+    body = await json_body(request)
+    validate(body, UPDATE_FIELDS)
+    _check_zone(body)
+    if "email" in body:
+        body["email"] = managed_email(body["email"].lower(), client["id"])
+        body["username"] = slugify(body["email"])
+    user.update(body)
+    return ok(user_out(user))
+
+
+async def delete_user(request: Request) -> JSONResponse:
+    state = state_of(request)
+    user = _find_user(request, client_of(request))
+    for table in ("oauth_access_tokens", "oauth_refresh_tokens"):
+        rows = state.table(table)
+        for token in [t for t, row in rows.items() if row["userId"] == user["id"]]:
+            del rows[token]
+    del state.table("oauth_client_users")[user["id"]]
+    return ok(user_out(user))
+
+
+async def force_refresh(request: Request) -> JSONResponse:
+    client = client_of(request)
+    user = _find_user(request, client)
+    return ok(issue_tokens(state_of(request), client["id"], user["id"]))
+
+
+async def refresh(request: Request) -> JSONResponse:
+    client = client_of(request)
+    body = await json_body(request)
+    validate(body, {"refreshToken": non_empty_str}, ("refreshToken",))
+    state = state_of(request)
+    row = state.table("oauth_refresh_tokens").get(body["refreshToken"])
+    if row is None or row["clientId"] != client["id"] or row["expiresAt"] < state.now().isoformat():
+        raise unauthorized("Invalid refresh token.")
+    return ok(issue_tokens(state, client["id"], row["userId"]))
+
+
+async def list_webhooks(request: Request) -> JSONResponse:
+    client = client_of(request)
+    return ok(wh.page_of(state_of(request), request, "oAuthClientId", client["id"]))
+
+
+async def create_webhook(request: Request) -> JSONResponse:
+    client = client_of(request)
+    hook = wh.create(state_of(request), await json_body(request), "oAuthClientId", client["id"])
+    return ok(wh.render(hook), status=201)
+
+
+async def get_webhook(request: Request) -> JSONResponse:
+    client = client_of(request)
+    return ok(wh.render(wh.find(state_of(request), request, "oAuthClientId", client["id"])))
+
+
+async def patch_webhook(request: Request) -> JSONResponse:
+    client = client_of(request)
+    state = state_of(request)
+    hook = wh.find(state, request, "oAuthClientId", client["id"])
+    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+
+
+async def delete_webhook(request: Request) -> JSONResponse:
+    client = client_of(request)
+    state = state_of(request)
+    return ok(wh.delete(state, wh.find(state, request, "oAuthClientId", client["id"])))
+
+
+async def provider(request: Request) -> JSONResponse:
+    client = client_of(request)
+    return ok({"clientId": client["id"], "organizationId": client["organizationId"], "name": client["name"]})
+
+
+async def provider_access_token(request: Request) -> JSONResponse:
+    """Only verifies the Bearer token (the middleware already required one); returns no token."""
+    client_of(request)
+    return JSONResponse({"status": "success"})
+
+
+_USERS = "/v2/oauth-clients/{clientId}/users"
+_HOOKS = "/v2/oauth-clients/{clientId}/webhooks"
+ROUTES = [
+    Route(_USERS, list_users, methods=["GET"]),
+    Route(_USERS, create_user, methods=["POST"]),
+    Route(_USERS + "/{userId}", get_user, methods=["GET"]),
+    Route(_USERS + "/{userId}", patch_user, methods=["PATCH"]),
+    Route(_USERS + "/{userId}", delete_user, methods=["DELETE"]),
+    Route(_USERS + "/{userId}/force-refresh", force_refresh, methods=["POST"]),
+    Route(_HOOKS, list_webhooks, methods=["GET"]),
+    Route(_HOOKS, create_webhook, methods=["POST"]),
+    Route(_HOOKS + "/{webhookId}", get_webhook, methods=["GET"]),
+    Route(_HOOKS + "/{webhookId}", patch_webhook, methods=["PATCH"]),
+    Route(_HOOKS + "/{webhookId}", delete_webhook, methods=["DELETE"]),
+    Route("/v2/oauth/{clientId}/refresh", refresh, methods=["POST"]),
+    Route("/v2/provider/{clientId}", provider, methods=["GET"]),
+    Route("/v2/provider/{clientId}/access-token", provider_access_token, methods=["GET"]),
+]

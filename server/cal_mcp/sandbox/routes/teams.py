@@ -1,0 +1,171 @@
+"""/v2/teams: teams, team memberships, team event types and the Cal.ai phone-call trigger."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cal_mcp.sandbox.errors import forbidden
+from cal_mcp.sandbox.http import json_body, ok, path_int, query_list, state_of
+from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes.plat_common import paging, validate
+from cal_mcp.sandbox.routes.team_common import (
+    ADMIN_ROLES,
+    CREATE_TEAM_FIELDS,
+    MEMBERSHIP_FIELDS,
+    MEMBERSHIP_UPDATE_FIELDS,
+    UPDATE_TEAM_FIELDS,
+    add_membership,
+    delete_team,
+    find_membership,
+    find_team,
+    membership_of,
+    membership_out,
+    new_team,
+    require_role,
+    team_memberships,
+    team_out,
+    update_membership,
+    update_team,
+)
+from cal_mcp.sandbox.state import USER_ID
+
+
+async def create_team(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    validate(body, CREATE_TEAM_FIELDS, ("name",))
+    team = new_team(state_of(request), body, None)
+    return ok(team_out(team), status=201)
+
+
+async def list_teams(request: Request) -> JSONResponse:
+    """Every team the caller has a membership in (Cal includes the organization itself)."""
+    state = state_of(request)
+    ids = {m["teamId"] for m in state.table("memberships").values() if m["userId"] == USER_ID}
+    teams = [team_out(t) for t in sorted(state.table("teams").values(), key=lambda t: t["id"]) if t["id"] in ids]
+    return ok(teams)
+
+
+async def get_team(request: Request) -> JSONResponse:
+    team = require_role(state_of(request), path_int(request, "teamId"))
+    return ok(team_out(team))
+
+
+async def patch_team(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    body = await json_body(request)
+    validate(body, UPDATE_TEAM_FIELDS)
+    update_team(state, team, body)
+    return ok(team_out(team))
+
+
+async def remove_team(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ("OWNER",))
+    if team.get("isOrganization"):
+        raise forbidden("Organizations cannot be deleted through /v2/teams.")
+    return ok(team_out(delete_team(state, team["id"])))
+
+
+async def list_memberships(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    skip, take = paging(request)
+    rows = [membership_out(state, m) for m in team_memberships(state, team["id"])]
+    emails = {e.lower() for e in query_list(request, "emails")}
+    if emails:
+        rows = [m for m in rows if m["user"]["email"].lower() in emails]
+    return ok(rows[skip : skip + take])
+
+
+async def create_membership(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_FIELDS, ("userId",))
+    return ok(membership_out(state, add_membership(state, team["id"], body)), status=201)
+
+
+async def get_membership(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
+    return ok(membership_out(state, membership))
+
+
+async def patch_membership(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    mine = membership_of(state, team["id"])
+    if body.get("role") == "OWNER" and (mine is None or mine["role"] != "OWNER"):
+        raise forbidden("Only a team owner can make another member an owner.")
+    update_membership(membership, body)
+    return ok(membership_out(state, membership))
+
+
+async def delete_membership(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
+    del state.table("memberships")[membership["id"]]
+    return ok(membership_out(state, membership))
+
+
+async def create_event_type(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    event = tet.build_event_type(state, team, await json_body(request))
+    return ok(tet.event_type_out(state, event), status=201)
+
+
+async def list_event_types(request: Request) -> JSONResponse:
+    """Public in Cal: anyone may list a team's event types, so only the team must exist."""
+    state = state_of(request)
+    team = find_team(state, path_int(request, "teamId"))
+    return ok(tet.list_event_types(state, request, {team["id"]}))
+
+
+async def get_event_type(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"))
+    event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    return ok(tet.event_type_out(state, event))
+
+
+async def delete_event_type(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    tet.delete_event_type(state, event)
+    return ok({"id": event["id"], "title": event["title"]})
+
+
+async def create_phone_call(request: Request) -> JSONResponse:
+    state = state_of(request)
+    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    return ok(tet.phone_call(state, await json_body(request)), status=201)
+
+
+ROUTES = [
+    Route("/v2/teams", create_team, methods=["POST"]),
+    Route("/v2/teams", list_teams, methods=["GET"]),
+    Route("/v2/teams/{teamId}", get_team, methods=["GET"]),
+    Route("/v2/teams/{teamId}", patch_team, methods=["PATCH"]),
+    Route("/v2/teams/{teamId}", remove_team, methods=["DELETE"]),
+    Route("/v2/teams/{teamId}/memberships", list_memberships, methods=["GET"]),
+    Route("/v2/teams/{teamId}/memberships", create_membership, methods=["POST"]),
+    Route("/v2/teams/{teamId}/memberships/{membershipId}", get_membership, methods=["GET"]),
+    Route("/v2/teams/{teamId}/memberships/{membershipId}", patch_membership, methods=["PATCH"]),
+    Route("/v2/teams/{teamId}/memberships/{membershipId}", delete_membership, methods=["DELETE"]),
+    Route("/v2/teams/{teamId}/event-types", create_event_type, methods=["POST"]),
+    Route("/v2/teams/{teamId}/event-types", list_event_types, methods=["GET"]),
+    Route("/v2/teams/{teamId}/event-types/{eventTypeId}", get_event_type, methods=["GET"]),
+    Route("/v2/teams/{teamId}/event-types/{eventTypeId}", delete_event_type, methods=["DELETE"]),
+    Route("/v2/teams/{teamId}/event-types/{eventTypeId}/create-phone-call", create_phone_call, methods=["POST"]),
+]
