@@ -57,7 +57,7 @@ def test_annotations_follow_the_http_method(spec: Any) -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_descriptions_are_complete_and_within_budget(spec: Any) -> None:
     words = len(spec.description.split())
-    assert 10 <= words <= 70, f"{words} words"
+    assert 13 <= words <= 60, f"{words} words"
     assert not spec.description.rstrip().endswith(("(e.", "Cal.", "..."))
 
 
