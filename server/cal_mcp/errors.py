@@ -140,7 +140,7 @@ def hint_for_status(
     message: str,
     *,
     auth: str,
-    path_args: dict[str, str],
+    id_args: dict[str, str],
     id_sources: dict[str, list[str]],
 ) -> str:
     """The next step for a Cal error status. ``id_sources`` maps an argument to the tools that list valid values."""
@@ -152,6 +152,11 @@ def hint_for_status(
     if status in (400, 422):
         return "Fix the arguments named in the message (see the tool's input schema) and call again."
     if status == 401:
+        if "belong" in message.lower():
+            return (
+                "The IDs point at another account's credentials: use ones listed for this account "
+                "(see the source tool named in each ID's description)."
+            )
         if auth == "oauth_client":
             return (
                 "Cal.com rejected the OAuth client credentials: set CAL_OAUTH_CLIENT_ID and "
@@ -169,7 +174,7 @@ def hint_for_status(
         )
     if status == 404:
         checks = []
-        for name, value in path_args.items():
+        for name, value in id_args.items():
             sources = id_sources.get(name)
             where = f" (valid values come from {', '.join(sources)})" if sources else ""
             checks.append(f"{name}={value}{where}")
@@ -193,5 +198,9 @@ def id_sources_from(properties: dict[str, Any]) -> dict[str, list[str]]:
     return sources
 
 
-def path_arguments(path_params: tuple[str, ...], arguments: dict[str, Any]) -> dict[str, str]:
-    return {name: _value_of(arguments, name) for name in path_params}
+def id_arguments(
+    path_params: tuple[str, ...], arguments: dict[str, Any], id_sources: dict[str, list[str]]
+) -> dict[str, str]:
+    """The identifiers a 404 may be about: path parameters, plus given arguments whose source tool is known."""
+    names = [*path_params, *(n for n in arguments if n in id_sources and n not in path_params)]
+    return {name: _value_of(arguments, name) for name in names}

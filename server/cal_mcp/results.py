@@ -27,9 +27,14 @@ def _is_json(headers: Mapping[str, str]) -> bool:
     return "json" in content_type.lower()
 
 
+def _reject_constant(name: str) -> Any:
+    # NaN/Infinity are not JSON (RFC 8259); accepting them would put invalid JSON in the text block.
+    raise ValueError(f"{name} is not JSON")
+
+
 def _load_json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadResponseError(
             "Cal.com's response was not valid JSON.",
@@ -72,7 +77,7 @@ def upstream_error(request: CalRequest, status: int, raw: bytes, headers: Mappin
         status,
         message,
         auth=str(request.meta.get("auth", "api_key")),
-        path_args=request.meta.get("path_args", {}),
+        id_args=request.meta.get("id_args", {}),
         id_sources=request.meta.get("id_sources", {}),
     )
     return UpstreamError(status, code, message, hint, details)
