@@ -271,7 +271,7 @@ async def test_round_robin_bookings_move_to_another_host(client: httpx.AsyncClie
     moved = await client.post(f"/v2/bookings/{uid}/reassign/{USER_ID}", headers=V, json={"reason": "Cover"})
     assert moved.status_code == 200
     assert moved.json()["data"] == {"bookingUid": uid, "reassignedTo": {
-        "id": USER_ID, "name": "Alex Sandbox", "email": USER_EMAIL}}
+        "id": USER_ID, "name": "Alex Sandbox", "email": USER_EMAIL, "displayEmail": USER_EMAIL}}
     not_a_host = await client.post(f"/v2/bookings/{uid}/reassign/{NOT_A_HOST}", headers=V, json={})
     assert not_a_host.status_code == 400
     assert "is not a valid Round Robin host" in error_of(not_a_host)["message"]

@@ -216,7 +216,9 @@ def _round_robin(state: Any, booking: Record) -> Record:
 
 def _reassigned(state: Any, booking: Record, user: Record) -> Response:
     _touch(state, booking, hosts=[host_record(user)])
-    return ok({"bookingUid": booking["uid"], "reassignedTo": {k: user[k] for k in ("id", "name", "email")}})
+    # ReassignedToDto: displayEmail is the address shown to people (Cal strips managed-user suffixes).
+    reassigned_to = {"id": user["id"], "name": user["name"], "email": user["email"], "displayEmail": user["email"]}
+    return ok({"bookingUid": booking["uid"], "reassignedTo": reassigned_to})
 
 
 async def reassign_automatically(request: Request) -> Response:
