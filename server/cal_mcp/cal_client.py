@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +28,31 @@ from cal_mcp.errors import (
     RateLimitedError,
     UnreachableError,
 )
+from cal_mcp.logs import mask_secrets_in_logs, redact
 from cal_mcp.rate_budget import RateBudget
 from cal_mcp.request_builder import CalRequest
 
 log = logging.getLogger("cal_mcp.http")
+
+
+def _remember_that_sniffio_is_missing() -> None:
+    """Make httpcore's per-request ``import sniffio`` fail at once instead of searching sys.path.
+
+    httpcore 1.x tries that import each time it sets up a lock, ~10 times per request. sniffio is
+    optional (anyio 4 does not need it) and usually absent, so each try scans every sys.path entry:
+    ~50 µs, ~0.5 ms of CPU per Cal request (bench/RESULTS.md). A ``None`` in ``sys.modules`` gives
+    the same ImportError immediately; httpcore then assumes asyncio, as it does anyway. When sniffio
+    is installed, nothing changes.
+    """
+    if "sniffio" in sys.modules:
+        return
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+_remember_that_sniffio_is_missing()
 
 # A repeat of these cannot add a second effect, so they may be retried after an ambiguous failure.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
@@ -67,6 +89,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def backoff_delay(attempt: int) -> float:
+    """Exponential backoff with jitter: up to 0.25 s, 0.5 s, 1 s, ... capped at 4 s, each scaled by 0.5-1."""
+    return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+
+
 class CalClient:
     def __init__(
         self,
@@ -77,6 +104,8 @@ class CalClient:
     ) -> None:
         self.settings = settings
         self.budget = RateBudget(settings.rate_limit_per_minute, settings.rate_limit_max_wait)
+        self._secrets = settings.secret_values()
+        mask_secrets_in_logs(self._secrets)
         self._http = httpx.AsyncClient(
             base_url=base_url or settings.base_url,
             transport=transport,
@@ -114,11 +143,27 @@ class CalClient:
         return {"Authorization": f"Bearer {value}"}, value
 
     async def send(self, request: CalRequest, *, auth: str = "api_key") -> CalResponse:
-        """Send with the retry policy; raise a ``CalMcpError`` subclass for every failure."""
+        """Send with the retry policy; raise a ``CalMcpError`` subclass for every failure.
+
+        Whatever Cal sends back passes through ``redact``: an upstream that echoes the API key or
+        the OAuth client secret (in an error message, a body) must not hand it to the model. Only
+        the configured values are masked; fresh credentials a tool exists to return are not them.
+        """
+        try:
+            response = await self._send(request, auth)
+        except CalMcpError as exc:
+            for name, value in vars(exc).items():
+                setattr(exc, name, redact(value, self._secrets))
+            exc.args = redact(exc.args, self._secrets)
+            raise
+        return CalResponse(response.status, redact(response.body, self._secrets))
+
+    async def _send(self, request: CalRequest, auth: str) -> CalResponse:
         auth_headers, credential = self._credentials(auth)
         idempotent = request.method in IDEMPOTENT_METHODS
         in_flight = False
         attempts = 1 + self.settings.max_retries
+        deadline = time.monotonic() + self.settings.timeout
         try:
             with anyio.fail_after(self.settings.timeout):
                 for attempt in range(attempts):
@@ -130,11 +175,11 @@ class CalClient:
                         return response
                     except _Retry as retry:
                         in_flight = False
-                        if attempt + 1 >= attempts:
+                        delay = retry.delay if retry.delay is not None else backoff_delay(attempt)
+                        # No retry left, or none that could finish in time: Cal's own answer says more
+                        # than "timed out" would.
+                        if attempt + 1 >= attempts or time.monotonic() + delay >= deadline:
                             raise retry.error from None
-                        delay = retry.delay
-                        if delay is None:
-                            delay = random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
                         log.info("retrying %s %s in %.2fs (%s)", request.method, request.path, delay,
                                  retry.error.kind)
                         await anyio.sleep(delay)
@@ -169,8 +214,9 @@ class CalClient:
                 body = await self._read_capped(response)
         except NOTHING_SENT as exc:
             log.warning("cannot connect to Cal.com: %s", type(exc).__name__)
+            reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection refused or DNS failure"
             raise _Retry(UnreachableError(
-                "Cannot connect to Cal.com (connection refused or DNS failure).",
+                f"Cannot connect to Cal.com ({reason}).",
                 "Check CAL_API_BASE_URL and the network, then try again.",
             )) from None
         except httpx.TransportError as exc:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,13 +37,72 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
+async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for received in signals:
+            log.info("%s received: stopping", signal.Signals(received).name)
+            scope.cancel()
+            return
+
+
+class _StdinLines:
+    """stdin's lines, read by a daemon thread.
+
+    The SDK reads stdin in an anyio worker thread, which a cancellation must wait for and which
+    keeps the interpreter from exiting while it blocks in ``readline``: a SIGTERM would then hang
+    until the client happens to write. A daemon thread blocked in a read ends with the process.
+    """
+
+    def __init__(self) -> None:
+        self._send, self._receive = anyio.create_memory_object_stream[str](16)
+
+    def start(self) -> None:
+        token = anyio.lowlevel.current_token()
+        fd = sys.stdin.fileno()
+
+        def deliver(line: bytes) -> None:
+            anyio.from_thread.run(self._send.send, line.decode("utf-8", errors="replace"), token=token)
+
+        def pump() -> None:
+            # Plain os.read: no buffered file object whose lock a blocked daemon thread would hold
+            # while the interpreter finalizes.
+            pending = b""
+            try:
+                while chunk := os.read(fd, 65536):
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        deliver(line + b"\n")
+                if pending:
+                    deliver(pending)
+            except Exception:  # the loop is gone (shutting down) or stdin broke: stop reading
+                pass
+            finally:
+                with contextlib.suppress(Exception):
+                    anyio.from_thread.run_sync(self._send.close, token=token)
+
+        threading.Thread(target=pump, name="cal-mcp-stdin", daemon=True).start()
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._receive.__aiter__()
+
+
 async def run_stdio(app: CalMcpApp) -> None:
+    """Serve until stdin closes, or SIGTERM/SIGINT arrives; either way a clean exit (status 0)."""
     from mcp.server.stdio import stdio_server
 
     server = app.build_server()
+    main_thread = threading.current_thread() is threading.main_thread()
+    stdin: Any = None
+    if main_thread:
+        stdin = _StdinLines()
+        stdin.start()
     try:
-        async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+        async with anyio.create_task_group() as group:
+            if main_thread and sys.platform != "win32":  # no asyncio signal handlers on Windows
+                group.start_soon(_cancel_on_signal, group.cancel_scope)
+            async with stdio_server(stdin=stdin) as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+            group.cancel_scope.cancel()
     finally:
         await app.aclose()
 
@@ -136,19 +204,93 @@ def http_app(
     return starlette
 
 
+class _CallsInFlight:
+    """Counts the POSTs being answered: every call arrives as one; the long-lived GET streams do not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.count = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        self.count += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.count -= 1
+
+
 def run_http(app: CalMcpApp, *, host: str, port: int, stateless: bool = False, json_response: bool = False,
              extra_hosts: Sequence[str] = (), shutdown_grace: int = 10) -> None:
     import uvicorn
 
     asgi = http_app(app, host=host, port=port, stateless=stateless, json_response=json_response,
                     extra_hosts=extra_hosts)
+    calls = _CallsInFlight(asgi)
+
+    class GracefulServer(uvicorn.Server):
+        """On SIGTERM/SIGINT: stop accepting, let the calls in flight finish, then end the streams.
+
+        sse-starlette would end every SSE response the moment the signal arrives, including a
+        Streamable HTTP call still waiting for Cal; its automatic drain is off here and the
+        remaining (idle) streams are ended only once the calls have been answered.
+        """
+
+        async def shutdown(self, sockets: list[Any] | None = None) -> None:
+            for listener in self.servers:
+                listener.close()
+            deadline = time.monotonic() + shutdown_grace
+            if calls.count:
+                log.info("shutting down: waiting for %d call(s) in flight", calls.count)
+            # Polled, as uvicorn polls: a second Ctrl-C (force_exit) must end the wait as well.
+            while calls.count and time.monotonic() < deadline and not self.force_exit:  # noqa: ASYNC110
+                await anyio.sleep(0.05)
+            _end_sse_streams()
+            await super().shutdown(sockets)
+
     config = uvicorn.Config(
-        asgi,
+        calls,
         host=host,
         port=port,
         log_level="warning",
-        # SIGTERM/SIGINT: stop accepting, let in-flight calls finish within the grace period, exit 0.
         timeout_graceful_shutdown=shutdown_grace,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    server = GracefulServer(config)
+    if threading.current_thread() is not threading.main_thread():
+        server.run()
+        return
+    _hold_sse_streams()
+    # uvicorn handles SIGTERM/SIGINT itself (graceful shutdown), then raises the signal again for
+    # the handler that was there before it; with Python's defaults that kills the process (-15) or
+    # raises KeyboardInterrupt. This handler turns that second delivery, or a signal arriving
+    # before uvicorn listens, into a clean exit with status 0.
+    previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run()
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _hold_sse_streams() -> None:
+    with contextlib.suppress(ImportError):
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.disable_automatic_graceful_drain()
+
+
+def _end_sse_streams() -> None:
+    with contextlib.suppress(ImportError):
+        from sse_starlette.sse import AppStatus
+
+        AppStatus.should_exit = True

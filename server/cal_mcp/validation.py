@@ -115,7 +115,9 @@ def _describe(error: ValidationError, spec: ToolSpec) -> tuple[str, str]:
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        return field or (extra[0] if extra else ""), (
+        # An argument can be named "" by a confused client; name it visibly rather than not at all.
+        unknown = (extra[0] or '""') if extra else ""
+        return field or unknown, (
             f"unknown argument(s) {', '.join(f'`{e}`' for e in extra)} in {where}; "
             f"allowed: {', '.join(allowed) or 'none'}."
         )

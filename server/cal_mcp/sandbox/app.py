@@ -36,6 +36,7 @@ ROUTE_MODULES = (
 
 # Routes Cal serves without an API key: public booking/slot routes and provider callbacks.
 PUBLIC_ROUTES = (
+    re.compile(r"^/healthz$"),
     re.compile(r"^/v2/slots(/.*)?$"),
     re.compile(r"^/v2/timezones$"),
     re.compile(r"^/v2/provider/[^/]+$"),
