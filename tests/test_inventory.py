@@ -102,3 +102,27 @@ def test_no_snapshot_is_left_for_a_tool_that_is_gone() -> None:
     names = {s.name for s in SPECS}
     stale = {p.stem for p in SNAPSHOTS.glob("*.json")} - names
     assert not stale
+
+
+def _properties(props: dict[str, Any], prefix: str = "") -> Any:
+    for name, prop in props.items():
+        yield prefix + name, prop
+        if isinstance(prop, dict):
+            yield from _properties(prop.get("properties", {}), f"{prefix}{name}.")
+            items = prop.get("items")
+            if isinstance(items, dict):
+                yield from _properties(items.get("properties", {}), f"{prefix}{name}[].")
+
+
+TIME_LIKE = re.compile(r"(^|[a-z])(start|end|Start|End|Date|From|To|After|Before)$|^date")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_date_and_time_arguments_show_their_format_by_example(spec: Any) -> None:
+    for name, prop in _properties(spec.properties):
+        leaf = name.split(".")[-1].rstrip("[]")
+        if prop.get("type") != "string" or "enum" in prop or leaf.startswith(("sort", "returnTo", "onError", "week")):
+            continue
+        if prop.get("format") in ("date-time", "date") or TIME_LIKE.search(leaf):
+            description = prop["description"]
+            assert re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}|YYYY|HH:mm", description), (name, description)
