@@ -75,12 +75,16 @@ class Recorder:
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Recorded before the last byte leaves: once the client has the answer, so does the test.
+                    self.exchanges.append(Exchange(scope["method"], scope["path"], status, _parse(b"".join(chunks))))
             await send(message)
 
         await self.app(scope, receive, capture)
-        raw = b"".join(chunks)
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
-        self.exchanges.append(Exchange(scope["method"], scope["path"], status, body))
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode(errors="replace")

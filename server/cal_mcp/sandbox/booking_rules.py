@@ -125,7 +125,9 @@ def new_booking(
     state: SandboxState, *, uid: str, event_type: Record, host: Record, start: datetime, length: int,
     body: Record, status: str, **extra: Any,
 ) -> Record:
-    """A fresh booking record (Cal titles it "<event> between <host> and <attendee>")."""
+    """A booking record as Cal stores a new one; the seed builds its bookings here too.
+
+    Cal titles it "<event> between <host> and <attendee>"."""
     attendee = body["attendee"]
     email = attendee.get("email", "")
     guests = list(body.get("guests") or [])

@@ -203,40 +203,15 @@ def _booking(
     state: SandboxState, uid: str, event_type: dict[str, Any], start: datetime, attendee: dict[str, str],
     *, status: str = "accepted", created: datetime, **extra: Any,
 ) -> dict[str, Any]:
-    me = state.table(ME_TABLE)[USER_ID]
-    length = event_type["lengthInMinutes"]
-    booking_id = state.new_id(BOOKINGS_TABLE, 301)
-    record: dict[str, Any] = {
-        "id": booking_id,
-        "uid": uid,
-        "title": f"{event_type['title']} between {me['name']} and {attendee['name']}",
-        "description": "",
-        "hosts": [host_record(me)],
-        "status": status,
-        "start": iso_ms(start),
-        "end": iso_ms(start + timedelta(minutes=length)),
-        "duration": length,
-        "eventTypeId": event_type["id"],
-        "eventType": {"id": event_type["id"], "slug": event_type["slug"]},
-        "meetingUrl": f"https://app.cal.com/video/{uid}",
-        "location": f"https://app.cal.com/video/{uid}",
-        "absentHost": False,
-        "createdAt": iso_ms(created),
-        "updatedAt": iso_ms(created),
-        "metadata": {},
-        "icsUid": f"{uid}@Cal.com",
-        "attendees": [{
-            "name": attendee["name"],
-            "email": attendee["email"],
-            "displayEmail": attendee["email"],
-            "timeZone": attendee["timeZone"],
-            "language": "en",
-            "absent": False,
-        }],
-        "guests": [],
-        "bookingFieldsResponses": {"name": attendee["name"], "email": attendee["email"]},
-    }
-    record.update(extra)
+    """A seeded booking, built as POST /v2/bookings builds one but created (and updated) at ``created``."""
+    # Imported here: booking_rules imports this module's table names and record helpers.
+    from cal_mcp.sandbox.booking_rules import new_booking
+
+    stamps = {"createdAt": iso_ms(created), "updatedAt": iso_ms(created)}
+    record = new_booking(
+        state, uid=uid, event_type=event_type, host=state.table(ME_TABLE)[USER_ID], start=start,
+        length=event_type["lengthInMinutes"], body={"attendee": attendee}, status=status, **{**stamps, **extra},
+    )
     state.table(BOOKINGS_TABLE)[uid] = record
     return record
 

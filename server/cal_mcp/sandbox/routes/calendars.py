@@ -20,17 +20,20 @@ from cal_mcp.sandbox.http import json_body, ok, query_bool, state_of
 from cal_mcp.sandbox.routes import calendar_store as cs
 from cal_mcp.sandbox.routes.busy_times import busy_times
 from cal_mcp.sandbox.routes.plat_common import (
+    consume_oauth_state,
     enum,
     is_bool,
     is_int,
     is_num,
     is_str,
     is_url,
+    issue_oauth_state,
     list_of,
     non_empty_str,
+    ok_url,
     validate,
 )
-from cal_mcp.sandbox.state import USER_EMAIL, USER_ID, SandboxState
+from cal_mcp.sandbox.state import USER_EMAIL, USER_ID
 
 _OAUTH_PROVIDERS = {
     "google": "https://accounts.google.com/o/oauth2/v2/auth",
@@ -43,13 +46,6 @@ def _calendar_param(request: Request, allowed: tuple[str, ...]) -> str:
     if calendar not in allowed:
         raise bad_request(f"Invalid calendar type, available calendars are: {', '.join(allowed)}")
     return calendar
-
-
-def issue_oauth_state(state: SandboxState, **extra: Any) -> str:
-    """A one-off token standing in for the access token Cal puts in OAuth ``state``."""
-    token = "sbx_state_" + state.new_uid()
-    state.table("oauth_states")[token] = {"userId": USER_ID, **extra}
-    return token
 
 
 async def list_calendars(request: Request) -> JSONResponse:
@@ -106,7 +102,7 @@ async def save(request: Request) -> JSONResponse:
     if not code or code == "undefined" or str(cal_state.get("isDryRun")).lower() == "true":
         return ok_url(target)
     state = state_of(request)
-    if state.table("oauth_states").pop(cal_state["accessToken"], None) is None:
+    if not consume_oauth_state(state, cal_state["accessToken"]):
         raise unauthorized("Invalid Access token.")
     cred_type = cs.CALENDAR_TYPES[calendar]
     existing = next((c for c in cs.calendar_credentials(state) if c["type"] == cred_type), None)
@@ -117,10 +113,6 @@ async def save(request: Request) -> JSONResponse:
         primary = cs.add_calendar(state, cred, USER_EMAIL, USER_EMAIL, primary=True)
         cs.select(state, cred_type, primary["externalId"], cred["id"])
     return ok_url(target)
-
-
-def ok_url(url: str) -> JSONResponse:
-    return JSONResponse({"url": url}, status_code=200, headers={"Location": url})
 
 
 async def save_apple_credentials(request: Request) -> JSONResponse:

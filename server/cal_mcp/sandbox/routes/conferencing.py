@@ -17,7 +17,7 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import bad_request
 from cal_mcp.sandbox.http import ok, state_of
 from cal_mcp.sandbox.routes import calendar_store as cs
-from cal_mcp.sandbox.routes.calendars import issue_oauth_state, ok_url
+from cal_mcp.sandbox.routes.plat_common import issue_oauth_state, json_oauth_state, oauth_granted, ok_url
 from cal_mcp.sandbox.state import USER_ID, SandboxState
 
 # app slug (as in the URL) → credential type
@@ -82,22 +82,10 @@ async def auth_url(request: Request) -> JSONResponse:
 async def oauth_callback(request: Request) -> JSONResponse:
     """Cal answers 301 to returnTo (onErrorReturnTo on failure); the sandbox returns the URL instead."""
     app = _app(request, ("zoom", "msteams"))
-    raw = request.query_params.get("state")
-    if not raw:
-        raise bad_request("Missing `state` query param")
-    try:
-        decoded = json.loads(raw)
-    except ValueError:
-        raise bad_request("state must be the JSON object issued by the auth-url endpoint") from None
-    if not isinstance(decoded, dict):
-        raise bad_request("state must be the JSON object issued by the auth-url endpoint")
-    on_error = decoded.get("onErrorReturnTo") or ""
+    decoded = json_oauth_state(request, "the auth-url endpoint")
     state = state_of(request)
-    code = request.query_params.get("code")
-    if request.query_params.get("error") or not code:
-        return ok_url(on_error)
-    if state.table("oauth_states").pop(str(decoded.get("accessToken")), None) is None:
-        return ok_url(on_error)  # Cal logs "Invalid Access token." and sends the user to onErrorReturnTo
+    if not oauth_granted(state, request, decoded):
+        return ok_url(decoded.get("onErrorReturnTo") or "")
     cred = _installed(state, app)
     if cred is None:
         cs.add_credential(state, APP_TYPES[app], app)

@@ -74,6 +74,13 @@ def assignments_of(state: SandboxState, member_id: int) -> list[dict[str, Any]]:
     return [a for a in rows if a["memberId"] == member_id]
 
 
+def drop_assignments(state: SandboxState, member_id: int) -> None:
+    """An org membership that goes (alone or with its user) takes its attribute assignments with it."""
+    assignments = state.table("org_attribute_assignments")
+    for row_id in [i for i, a in assignments.items() if a["memberId"] == member_id]:
+        del assignments[row_id]
+
+
 def assign(state: SandboxState, user_id: int, attribute: dict[str, Any], option_id: str | None,
            value: str | None, assignment_id: str | None = None) -> dict[str, Any]:
     """Select types take an existing option; TEXT/NUMBER take a value that becomes the member's option."""

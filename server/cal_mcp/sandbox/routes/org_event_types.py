@@ -8,8 +8,8 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
-from cal_mcp.sandbox.routes.team_common import require_org_team
 
 _BASE = "/v2/organizations/{orgId}/teams"
 
@@ -23,31 +23,23 @@ async def all_org_event_types(request: Request) -> JSONResponse:
 
 
 async def create_event_type(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     event = tet.build_event_type(state, team, await json_body(request))
     return ok(tet.event_type_out(state, event), status=201)
 
 
 async def list_event_types(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     return ok(tet.list_event_types(state, request, {team["id"]}))
 
 
 async def get_event_type(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     return ok(tet.event_type_out(state, tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))))
 
 
 async def create_phone_call(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 

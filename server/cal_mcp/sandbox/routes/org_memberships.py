@@ -9,14 +9,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes.org_attribute_store import member_attributes
+from cal_mcp.sandbox.http import json_body, ok, state_of
+from cal_mcp.sandbox.routes import team_requests as tr
+from cal_mcp.sandbox.routes.org_attribute_store import drop_assignments, member_attributes
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import (
     MEMBERSHIP_FIELDS,
-    MEMBERSHIP_UPDATE_FIELDS,
     add_membership,
-    find_membership,
     membership_out,
     team_memberships,
     update_membership,
@@ -58,15 +57,13 @@ async def create_membership(request: Request) -> JSONResponse:
 async def get_membership(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     state = state_of(request)
-    return ok(org_membership_out(state, find_membership(state, org_id, path_int(request, "membershipId"))))
+    return ok(org_membership_out(state, tr.membership_in(request, state, org_id)))
 
 
 async def patch_membership(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     state = state_of(request)
-    membership = find_membership(state, org_id, path_int(request, "membershipId"))
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    membership, body = await tr.membership_patch(request, state, org_id)
     if "role" in body or body.get("accepted") is False:
         _guard_last_owner(state, membership, body.get("role") if body.get("accepted", True) else None)
     update_membership(membership, body)
@@ -76,13 +73,11 @@ async def patch_membership(request: Request) -> JSONResponse:
 async def delete_membership(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     state = state_of(request)
-    membership = find_membership(state, org_id, path_int(request, "membershipId"))
+    membership = tr.membership_in(request, state, org_id)
     _guard_last_owner(state, membership, None)
     out = org_membership_out(state, membership)
     del state.table("memberships")[membership["id"]]
-    assignments = state.table("org_attribute_assignments")
-    for row_id in [i for i, a in assignments.items() if a["memberId"] == membership["id"]]:
-        del assignments[row_id]
+    drop_assignments(state, membership["id"])
     return ok(out)
 
 

@@ -9,24 +9,20 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.org_schedules import member_schedules_for_team
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, user_record, validate
 from cal_mcp.sandbox.routes.team_common import (
     CREATE_TEAM_FIELDS,
     MEMBERSHIP_FIELDS,
-    MEMBERSHIP_UPDATE_FIELDS,
-    UPDATE_TEAM_FIELDS,
     add_membership,
     delete_team,
-    find_membership,
     membership_of,
     membership_out,
     new_team,
-    require_org_team,
     team_memberships,
     team_out,
     update_membership,
-    update_team,
 )
 from cal_mcp.sandbox.state import USER_ID
 
@@ -61,39 +57,29 @@ async def create_team(request: Request) -> JSONResponse:
 
 
 async def get_team(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    return ok(team_out(require_org_team(state_of(request), org_id, path_int(request, "teamId"))))
-
-
-async def patch_team(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
-    body = await json_body(request)
-    validate(body, UPDATE_TEAM_FIELDS)
-    update_team(state, team, body)
+    _, team = tr.org_team_of(request)
     return ok(team_out(team))
 
 
+async def patch_team(request: Request) -> JSONResponse:
+    state, team = tr.org_team_of(request)
+    return await tr.patch_team(request, state, team)
+
+
 async def remove_team(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     return ok(team_out(delete_team(state, team["id"])))
 
 
 async def list_memberships(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     skip, take = paging(request)
     return ok([membership_out(state, m) for m in team_memberships(state, team["id"])[skip : skip + take]])
 
 
 async def create_membership(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
+    org_id = team["parentId"]  # the guard made sure it is the path's {orgId}
     body = await json_body(request)
     validate(body, MEMBERSHIP_FIELDS, ("userId", "role"))
     if user_record(state, body["userId"]) and membership_of(state, org_id, body["userId"]) is None:
@@ -102,36 +88,24 @@ async def create_membership(request: Request) -> JSONResponse:
 
 
 async def get_membership(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
-    return ok(membership_out(state, find_membership(state, team["id"], path_int(request, "membershipId"))))
+    state, team = tr.org_team_of(request)
+    return ok(membership_out(state, tr.membership_in(request, state, team["id"])))
 
 
 async def patch_membership(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
-    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    state, team = tr.org_team_of(request)
+    membership, body = await tr.membership_patch(request, state, team["id"])
     update_membership(membership, body)
     return ok(membership_out(state, membership))
 
 
 async def delete_membership(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
-    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
-    del state.table("memberships")[membership["id"]]
-    return ok(membership_out(state, membership))
+    state, team = tr.org_team_of(request)
+    return tr.delete_membership(request, state, team["id"])
 
 
 async def member_schedules(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = tr.org_team_of(request)
     user_id = path_int(request, "userId")
     if membership_of(state, team["id"], user_id) is None:
         raise not_found(f"User with id={user_id} is not a member of team id={team['id']}.")

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
-from cal_mcp.sandbox.routes.org_attribute_store import assignments_of
+from cal_mcp.sandbox.routes.org_attribute_store import assignments_of, drop_assignments
 from cal_mcp.sandbox.routes.plat_common import (
     all_users,
     anything,
@@ -177,9 +177,7 @@ async def delete_user(request: Request) -> JSONResponse:
     out = org_user_out(state, user)
     memberships = state.table("memberships")
     for membership_id in [i for i, m in memberships.items() if m["userId"] == user_id]:
-        assignments = state.table("org_attribute_assignments")
-        for row_id in [i for i, a in assignments.items() if a["memberId"] == membership_id]:
-            del assignments[row_id]
+        drop_assignments(state, membership_id)
         del memberships[membership_id]
     schedules = state.table("org_user_schedules")
     for schedule_id in [i for i, s in schedules.items() if s["ownerId"] == user_id]:

@@ -15,10 +15,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import ok, path_int, state_of
-from cal_mcp.sandbox.routes.calendars import issue_oauth_state, ok_url
-from cal_mcp.sandbox.routes.plat_common import next_free_id, org_id_of
-from cal_mcp.sandbox.routes.team_common import ADMIN_ROLES, membership_of, require_org_team
+from cal_mcp.sandbox.http import ok, state_of
+from cal_mcp.sandbox.routes.plat_common import (
+    issue_oauth_state,
+    json_oauth_state,
+    next_free_id,
+    oauth_granted,
+    ok_url,
+)
+from cal_mcp.sandbox.routes.team_common import ADMIN_ROLES, membership_of
+from cal_mcp.sandbox.routes.team_requests import org_team_of
 from cal_mcp.sandbox.state import USER_EMAIL, USER_ID, USER_NAME, SandboxState
 
 STRIPE_TYPE = "stripe_payment"
@@ -72,22 +78,10 @@ async def connect(request: Request) -> JSONResponse:
 
 async def save(request: Request) -> JSONResponse:
     """Cal answers 301 to returnTo (onErrorReturnTo on any failure); the sandbox returns the URL."""
-    raw = request.query_params.get("state")
-    if not raw:
-        raise bad_request("Missing `state` query param")
-    try:
-        decoded = json.loads(raw)
-    except ValueError:
-        raise bad_request("state must be the JSON object issued by /v2/stripe/connect") from None
-    if not isinstance(decoded, dict):
-        raise bad_request("state must be the JSON object issued by /v2/stripe/connect")
+    decoded = json_oauth_state(request, "/v2/stripe/connect")
     on_error = decoded.get("onErrorReturnTo") or ""
     state = state_of(request)
-    params = request.query_params
-    if params.get("error") or not params.get("code"):
-        return ok_url(on_error)
-    token = state.table("oauth_states").pop(str(decoded.get("accessToken")), None)
-    if token is None:
+    if not oauth_granted(state, request, decoded):
         return ok_url(on_error)
     team_id = decoded.get("teamId")
     if team_id and decoded.get("orgId"):
@@ -105,9 +99,7 @@ async def check(request: Request) -> JSONResponse:
 
 
 async def check_team(request: Request) -> JSONResponse:
-    org_id = org_id_of(request)
-    state = state_of(request)
-    team = require_org_team(state, org_id, path_int(request, "teamId"))
+    state, team = org_team_of(request)
     return _check(stripe_credential(state, team_id=team["id"]))
 
 

@@ -7,11 +7,13 @@ class-validator style messages Cal returns in ``error.details``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import path_int, query_int
@@ -176,3 +178,48 @@ def slugify(text: str) -> str:
 
 def is_me(user_id: int) -> bool:
     return user_id == USER_ID
+
+
+# --- OAuth connects (calendars, conferencing apps, Stripe): they never leave the sandbox -----------
+
+
+def issue_oauth_state(state: SandboxState, **extra: Any) -> str:
+    """A one-off token standing in for the access token Cal puts in OAuth ``state``."""
+    token = "sbx_state_" + state.new_uid()
+    state.table("oauth_states")[token] = {"userId": USER_ID, **extra}
+    return token
+
+
+def consume_oauth_state(state: SandboxState, token: Any) -> bool:
+    """Whether ``token`` is an issued state not used yet; using it spends it (one callback per state)."""
+    return state.table("oauth_states").pop(token, None) is not None
+
+
+def json_oauth_state(request: Request, issued_by: str) -> dict[str, Any]:
+    """The JSON ``state`` an auth-url endpoint put in the provider URL, back on the provider's callback."""
+    raw = request.query_params.get("state")
+    if not raw:
+        raise bad_request("Missing `state` query param")
+    invalid = f"state must be the JSON object issued by {issued_by}"
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        raise bad_request(invalid) from None
+    if not isinstance(decoded, dict):
+        raise bad_request(invalid)
+    return decoded
+
+
+def oauth_granted(state: SandboxState, request: Request, decoded: dict[str, Any]) -> bool:
+    """The provider sent a code (no error) for a state token the sandbox issued, which is now spent.
+
+    Otherwise Cal sends the user to ``onErrorReturnTo`` (logging "Invalid Access token." for a bad token)."""
+    params = request.query_params
+    if params.get("error") or not params.get("code"):
+        return False
+    return consume_oauth_state(state, str(decoded.get("accessToken")))
+
+
+def ok_url(url: str) -> JSONResponse:
+    """Where Cal's callback answers 301: the sandbox returns the URL, so no client is sent off-site."""
+    return JSONResponse({"url": url}, status_code=200, headers={"Location": url})

@@ -63,12 +63,16 @@ def user_out(user: dict[str, Any]) -> dict[str, Any]:
     return {key: user.get(key) for key in USER_KEYS}
 
 
-def issue_tokens(state: SandboxState, client_id: str, user_id: int) -> dict[str, Any]:
-    """New access + refresh tokens for a managed user; previous ones stop working."""
+def _revoke_tokens(state: SandboxState, user_id: int) -> None:
     for table in ("oauth_access_tokens", "oauth_refresh_tokens"):
         rows = state.table(table)
         for token in [t for t, row in rows.items() if row["userId"] == user_id]:
             del rows[token]
+
+
+def issue_tokens(state: SandboxState, client_id: str, user_id: int) -> dict[str, Any]:
+    """New access + refresh tokens for a managed user; previous ones stop working."""
+    _revoke_tokens(state, user_id)
     now = state.now()
     access, refresh = "sbx_at_" + state.new_uid(), "sbx_rt_" + state.new_uid()
     access_exp, refresh_exp = now + ACCESS_TTL, now + REFRESH_TTL
@@ -150,10 +154,7 @@ async def patch_user(request: Request) -> JSONResponse:
 async def delete_user(request: Request) -> JSONResponse:
     state = state_of(request)
     user = _find_user(request, client_of(request))
-    for table in ("oauth_access_tokens", "oauth_refresh_tokens"):
-        rows = state.table(table)
-        for token in [t for t, row in rows.items() if row["userId"] == user["id"]]:
-            del rows[token]
+    _revoke_tokens(state, user["id"])
     del state.table("oauth_client_users")[user["id"]]
     return ok(user_out(user))
 

@@ -9,25 +9,21 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import forbidden
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_list, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
+from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import paging, validate
 from cal_mcp.sandbox.routes.team_common import (
     ADMIN_ROLES,
     CREATE_TEAM_FIELDS,
     MEMBERSHIP_FIELDS,
-    MEMBERSHIP_UPDATE_FIELDS,
-    UPDATE_TEAM_FIELDS,
     add_membership,
     delete_team,
-    find_membership,
     find_team,
     membership_of,
     membership_out,
     new_team,
-    require_role,
     team_memberships,
     team_out,
     update_membership,
-    update_team,
 )
 from cal_mcp.sandbox.state import USER_ID
 
@@ -48,30 +44,24 @@ async def list_teams(request: Request) -> JSONResponse:
 
 
 async def get_team(request: Request) -> JSONResponse:
-    team = require_role(state_of(request), path_int(request, "teamId"))
+    _, team = tr.team_of(request)
     return ok(team_out(team))
 
 
 async def patch_team(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
-    body = await json_body(request)
-    validate(body, UPDATE_TEAM_FIELDS)
-    update_team(state, team, body)
-    return ok(team_out(team))
+    state, team = tr.team_of(request, ADMIN_ROLES)
+    return await tr.patch_team(request, state, team)
 
 
 async def remove_team(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ("OWNER",))
+    state, team = tr.team_of(request, ("OWNER",))
     if team.get("isOrganization"):
         raise forbidden("Organizations cannot be deleted through /v2/teams.")
     return ok(team_out(delete_team(state, team["id"])))
 
 
 async def list_memberships(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    state, team = tr.team_of(request, ADMIN_ROLES)
     skip, take = paging(request)
     rows = [membership_out(state, m) for m in team_memberships(state, team["id"])]
     emails = {e.lower() for e in query_list(request, "emails")}
@@ -81,26 +71,20 @@ async def list_memberships(request: Request) -> JSONResponse:
 
 
 async def create_membership(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    state, team = tr.team_of(request, ADMIN_ROLES)
     body = await json_body(request)
     validate(body, MEMBERSHIP_FIELDS, ("userId",))
     return ok(membership_out(state, add_membership(state, team["id"], body)), status=201)
 
 
 async def get_membership(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
-    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
-    return ok(membership_out(state, membership))
+    state, team = tr.team_of(request, ADMIN_ROLES)
+    return ok(membership_out(state, tr.membership_in(request, state, team["id"])))
 
 
 async def patch_membership(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
-    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    state, team = tr.team_of(request, ADMIN_ROLES)
+    membership, body = await tr.membership_patch(request, state, team["id"])
     mine = membership_of(state, team["id"])
     if body.get("role") == "OWNER" and (mine is None or mine["role"] != "OWNER"):
         raise forbidden("Only a team owner can make another member an owner.")
@@ -109,16 +93,12 @@ async def patch_membership(request: Request) -> JSONResponse:
 
 
 async def delete_membership(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
-    membership = find_membership(state, team["id"], path_int(request, "membershipId"))
-    del state.table("memberships")[membership["id"]]
-    return ok(membership_out(state, membership))
+    state, team = tr.team_of(request, ADMIN_ROLES)
+    return tr.delete_membership(request, state, team["id"])
 
 
 async def create_event_type(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    state, team = tr.team_of(request, ADMIN_ROLES)
     event = tet.build_event_type(state, team, await json_body(request))
     return ok(tet.event_type_out(state, event), status=201)
 
@@ -131,23 +111,20 @@ async def list_event_types(request: Request) -> JSONResponse:
 
 
 async def get_event_type(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"))
+    state, team = tr.team_of(request)
     event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     return ok(tet.event_type_out(state, event))
 
 
 async def delete_event_type(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    state, team = tr.team_of(request, ADMIN_ROLES)
     event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     tet.delete_event_type(state, event)
     return ok({"id": event["id"], "title": event["title"]})
 
 
 async def create_phone_call(request: Request) -> JSONResponse:
-    state = state_of(request)
-    team = require_role(state, path_int(request, "teamId"), ADMIN_ROLES)
+    state, team = tr.team_of(request, ADMIN_ROLES)
     tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 

@@ -1,0 +1,71 @@
+"""Request steps shared by the team-shaped routes: /v2/teams, the org's teams and the org's memberships.
+
+The routes differ in who may act (a team role, or being the organization's admin) and in a few extra
+rules; once the team is resolved, updating it and finding, patching or deleting one of its memberships
+is the same everywhere, so it lives here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.plat_common import org_id_of, validate
+from cal_mcp.sandbox.routes.team_common import (
+    MEMBERSHIP_UPDATE_FIELDS,
+    ROLES,
+    UPDATE_TEAM_FIELDS,
+    find_membership,
+    membership_out,
+    require_org_team,
+    require_role,
+    team_out,
+    update_team,
+)
+from cal_mcp.sandbox.state import SandboxState
+
+Record = dict[str, Any]
+
+
+def team_of(request: Request, roles: tuple[str, ...] = ROLES) -> tuple[SandboxState, Record]:
+    """/v2/teams/{teamId}: the team (404) when the caller holds one of ``roles`` in it (403)."""
+    state = state_of(request)
+    return state, require_role(state, path_int(request, "teamId"), roles)
+
+
+def org_team_of(request: Request) -> tuple[SandboxState, Record]:
+    """/v2/organizations/{orgId}/teams/{teamId}: the caller must administer the org (403), and the team
+    must exist (404) and belong to it (403)."""
+    org_id = org_id_of(request)
+    state = state_of(request)
+    return state, require_org_team(state, org_id, path_int(request, "teamId"))
+
+
+async def patch_team(request: Request, state: SandboxState, team: Record) -> JSONResponse:
+    body = await json_body(request)
+    validate(body, UPDATE_TEAM_FIELDS)
+    update_team(state, team, body)
+    return ok(team_out(team))
+
+
+def membership_in(request: Request, state: SandboxState, team_id: int) -> Record:
+    """The {membershipId} of the path, 404 unless it is a membership of ``team_id``."""
+    return find_membership(state, team_id, path_int(request, "membershipId"))
+
+
+async def membership_patch(request: Request, state: SandboxState, team_id: int) -> tuple[Record, Record]:
+    """The membership to patch (404 first) and the validated patch body (400); the caller applies its
+    own rules, then ``update_membership``."""
+    membership = membership_in(request, state, team_id)
+    body = await json_body(request)
+    validate(body, MEMBERSHIP_UPDATE_FIELDS)
+    return membership, body
+
+
+def delete_membership(request: Request, state: SandboxState, team_id: int) -> JSONResponse:
+    membership = membership_in(request, state, team_id)
+    del state.table("memberships")[membership["id"]]
+    return ok(membership_out(state, membership))
