@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     # Start-up builds ~130,000 long-lived objects (the SDK's wire models, the tool registry) and
     # almost no garbage (under 1,000 unreachable objects), yet the collector would run ~200 times
     # over them: ~50 ms, a tenth of a cold start. So it stays off until the server is ready, and
-    # what exists then is frozen: later collections never rescan it (bench/RESULTS.md has figures).
+    # what exists then is frozen: later collections never rescan it (the README's Performance section has figures).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
