@@ -6,14 +6,17 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from cal_mcp.registry import Registry, load_registry
+from cal_mcp.sandbox.app import create_app
+from cal_mcp.sandbox.state import SandboxState
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -61,3 +64,13 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+async def client(state: SandboxState) -> AsyncIterator[httpx.AsyncClient]:
+    """The sandbox in process, authenticated; a test module provides the ``state`` it serves."""
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer x"}
+    ) as client:
+        yield client

@@ -331,16 +331,16 @@ def describe_error(error: BaseException) -> str:
         return f"{type(error).__name__}: {error}"
     lines = []
     for nested in schema_errors:
-        for leaf in _leaves(nested):
+        for leaf in leaves(nested):
             where = "/".join(str(p) for p in leaf.absolute_path) or "(top)"
             lines.append(f"{where}: {leaf.message}")
     return f"{type(error).__name__}: " + "; ".join(dict.fromkeys(lines))
 
 
-def _leaves(error: Any) -> Iterator[Any]:
+def leaves(error: Any) -> Iterator[Any]:
     """The most specific jsonschema errors under ``error`` (anyOf alternatives are expanded)."""
     if error.context:
         for sub in error.context:
-            yield from _leaves(sub)
+            yield from leaves(sub)
     else:
         yield error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,15 +52,6 @@ def state(clock: FrozenClock) -> SandboxState:
         ],
     }
     return state
-
-
-@pytest.fixture
-async def client(state: SandboxState) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(state))
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer x"}
-    ) as client:
-        yield client
 
 
 async def book(client: httpx.AsyncClient, start: str, event_type_id: int = EVENT_TYPE_INTRO_CALL,

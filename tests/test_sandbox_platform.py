@@ -4,13 +4,11 @@ conferencing, Stripe and the OAuth client, exercised over the ASGI app like Cal'
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, ORG_ID, USER_ID, SandboxState
 
@@ -26,10 +24,9 @@ def state() -> SandboxState:
 
 
 @pytest.fixture
-async def api(state: SandboxState) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(state))
-    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", headers=AUTH) as client:
-        yield client
+def api(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The in-process sandbox client from conftest, under this module's name for it."""
+    return client
 
 
 def error(response: httpx.Response, status: int, code: str) -> dict:

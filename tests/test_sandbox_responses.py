@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,7 +35,7 @@ from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 from cal_mcp.specs import ToolSpec, load_specs
-from tests.contract_support import map_records, normalised_openapi, raw_openapi, shared_dir
+from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case
@@ -250,18 +250,10 @@ def problems(body: Any, spec_file: str, pointer: str, without: str | None = None
     validator = Draft202012Validator({"$ref": BASE + "#" + pointer}, registry=_registry(spec_file, without))
     found = []
     for error in validator.iter_errors(body):
-        for leaf in _leaves(error):
+        for leaf in leaves(error):
             where = "/".join(str(p) for p in leaf.absolute_path) or "(top)"
             found.append(f"{where}: {leaf.message[:200]}")
     return sorted(set(found))
-
-
-def _leaves(error: Any) -> Iterator[Any]:
-    if error.context:
-        for sub in error.context:
-            yield from _leaves(sub)
-    else:
-        yield error
 
 
 # --- the sandbox's answers -------------------------------------------------------------------------

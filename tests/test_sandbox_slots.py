@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
@@ -36,15 +35,6 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def state(clock: FrozenClock) -> SandboxState:
     return SandboxState(clock=clock)
-
-
-@pytest.fixture
-async def client(state: SandboxState) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(state))
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer x"}
-    ) as client:
-        yield client
 
 
 async def get_slots(client: httpx.AsyncClient, **params: object) -> dict[str, list[dict[str, str]]]:
