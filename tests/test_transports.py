@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, SandboxState
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
-from tests.workflow import book_and_cancel, data
+from tests.workflow import book_and_cancel, data, weekday_after
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +77,12 @@ async def test_stdio_filters_tools_and_lists_only_read_only_ones(sandbox_url: st
     assert {t.name for t in tools} >= {"CAL_FETCH_ALL_BOOKINGS", "CAL_GET_AVAILABLE_SLOTS_INFO"}
 
 
-async def test_the_sandbox_flag_needs_no_account_over_stdio() -> None:
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_sandbox_flag_runs_the_booking_path_with_no_account(mode: str) -> None:
+    """``cal-mcp --sandbox`` (in-process emulator on the wall clock), exactly as the README runs it."""
     params = StdioServerParameters(command=sys.executable, args=["-m", "cal_mcp", "--sandbox"],
                                    env={"PATH": os.environ.get("PATH", "")})
-    async with Client(params) as client:
+    async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
         me = data(await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))
-    assert me["username"]
+        assert me["username"]
+        await book_and_cancel(client, day=weekday_after(datetime.now(UTC)))

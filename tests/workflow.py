@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from mcp import Client
@@ -11,6 +11,14 @@ from cal_mcp.sandbox.state import DEFAULT_EPOCH
 
 # Two days after the sandbox's frozen "now": a weekday inside the seeded working hours.
 DAY = (DEFAULT_EPOCH + timedelta(days=2)).date().isoformat()
+
+
+def weekday_after(start: datetime, days: int = 2) -> str:
+    """The first Monday-to-Friday date at least ``days`` after ``start`` (for a wall-clock sandbox)."""
+    day = (start + timedelta(days=days)).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()
 
 
 def data(result: Any) -> Any:
@@ -26,13 +34,13 @@ async def first_free_slot(client: Client, event_type_id: int, day: str = DAY) ->
     return str(starts[0])
 
 
-async def book_and_cancel(client: Client, *, attendee_email: str = "dana@example.com") -> str:
+async def book_and_cancel(client: Client, *, attendee_email: str = "dana@example.com", day: str = DAY) -> str:
     """Runs the whole path and returns the (cancelled) booking uid."""
     tools = await client.list_tools()
     assert len(tools.tools) == 141
     event_types = data(await client.call_tool("CAL_LIST_EVENT_TYPES", {}))
     plain = next(e for e in event_types if not e.get("requiresConfirmation"))
-    start = await first_free_slot(client, plain["id"])
+    start = await first_free_slot(client, plain["id"], day)
     booking = data(await client.call_tool("CAL_POST_NEW_BOOKING_REQUEST", {
         "start": start, "eventTypeId": plain["id"],
         "attendee": {"name": "Dana Guest", "email": attendee_email, "timeZone": "America/New_York"}}))
