@@ -164,7 +164,11 @@ def mutations(spec: ToolSpec) -> st.SearchStrategy[dict[str, Any]]:
             arguments[key] = draw(st.sampled_from(["x", 1, None, [], {}]))
         elif kind == "wrong_type":
             name = draw(st.sampled_from(sorted(typed)))
-            arguments[name] = draw(st.sampled_from(WRONG_VALUES[typed[name]]))
+            wrong = WRONG_VALUES[typed[name]]
+            if name not in spec.required:
+                # null for an optional argument means "left out" (models send it that way), not an error.
+                wrong = [value for value in wrong if value is not None]
+            arguments[name] = draw(st.sampled_from(wrong))
         else:
             del arguments[draw(st.sampled_from(sorted(spec.required & set(arguments))))]
         return arguments

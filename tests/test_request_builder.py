@@ -198,3 +198,21 @@ async def test_an_unexpected_bug_becomes_a_short_internal_error(registry: Regist
     assert result.is_error
     assert "internal error" in result.content[0].text.lower()
     assert "secret internals" not in result.content[0].text
+
+
+async def test_null_for_an_optional_argument_means_left_out(registry: Registry) -> None:
+    result, rec = await call(registry, "CAL_FETCH_ALL_BOOKINGS", {"take": 5, "status": None, "attendeeEmail": None})
+    assert not result.is_error, result.content[0].text
+    assert dict(rec.only.url.params) == {"take": "5"}
+
+
+async def test_null_for_a_required_argument_is_refused_naming_it(registry: Registry) -> None:
+    result, rec = await call(registry, "CAL_RETRIEVE_BOOKING_DETAILS_BY_UID", {"bookingUid": None})
+    assert result.is_error and result.structured_content["error"]["field"] == "bookingUid"
+    assert rec.requests == []
+
+
+async def test_an_integral_float_id_goes_on_the_wire_as_an_integer(registry: Registry) -> None:
+    result, rec = await call(registry, "CAL_RETRIEVE_EVENT_TYPE_BY_ID", {"eventTypeId": 101.0})
+    assert not result.is_error, result.content[0].text
+    assert rec.only.url.path == "/v2/event-types/101"

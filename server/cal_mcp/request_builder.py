@@ -30,8 +30,17 @@ class CalRequest:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+def _scalar(value: Any) -> str:
+    """Wire text of a scalar: JSON numbers like 5.0 that are integers go as 5 (Cal parses IDs with ParseInt)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def encode_segment(name: str, value: Any) -> str:
-    text = str(value).lower() if isinstance(value, bool) else str(value)
+    text = _scalar(value)
     if text in ("", ".", ".."):
         raise ArgumentError(
             f"`{name}` cannot be {text!r}: it must be a real identifier.",
@@ -42,12 +51,10 @@ def encode_segment(name: str, value: Any) -> str:
 
 
 def query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, list | tuple):
         # Cal reads query arrays comma-joined (status=upcoming,past).
         return ",".join(query_value(v) for v in value)
-    return str(value)
+    return _scalar(value)
 
 
 def _resolve(spec: ToolSpec, arguments: Mapping[str, Any], config: Mapping[str, str | None]) -> dict[str, Any]:

@@ -36,6 +36,9 @@ Handler = Callable[[CallContext, ToolSpec, dict[str, Any]], Awaitable[types.Call
 
 def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalRequest:
     """Validate the arguments and build the request; raises ``CalMcpError`` before anything is sent."""
+    # Models often send ``null`` for an optional argument they mean to leave out; treat it so.
+    # A required argument sent as null still fails validation, naming the field.
+    arguments = {k: v for k, v in arguments.items() if v is not None or k not in spec.properties or k in spec.required}
     validate_arguments(spec, arguments)
     request = build_request(spec, arguments, ctx.config_values)
     # What error messages need to point the model at the right next step.
