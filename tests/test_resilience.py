@@ -365,7 +365,10 @@ def test_the_rate_budget_is_configured_from_the_environment(monkeypatch: pytest.
     configured = Settings()
     assert (configured.rate_limit_per_minute, configured.rate_limit_max_wait) == (7, 0.5)
     monkeypatch.delenv("CAL_MCP_RATE_LIMIT")
-    assert Settings().rate_limit_per_minute == 120
+    assert Settings().effective_rate_limit == 120
+    # Unset and pointed at a loopback API (a standalone sandbox), there is no Cal limit to keep.
+    assert Settings(base_url="http://127.0.0.1:8787").effective_rate_limit == 0
+    assert Settings(base_url="http://127.0.0.1:8787", rate_limit_per_minute=120).effective_rate_limit == 120
 
 
 # -- 3. timeouts end in a clear error, and the server keeps serving -------------------------------

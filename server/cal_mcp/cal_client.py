@@ -108,7 +108,7 @@ class CalClient:
         base_url: str | None = None,
     ) -> None:
         self.settings = settings
-        self.budget = RateBudget(settings.rate_limit_per_minute, settings.rate_limit_max_wait)
+        self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
         self._secrets = settings.secret_values()
         mask_secrets_in_logs(self._secrets)
         self._http = httpx.AsyncClient(

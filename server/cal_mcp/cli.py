@@ -74,8 +74,8 @@ def _main(argv: list[str] | None) -> int:
     if args.sandbox:
         from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SANDBOX_API_KEY
 
-        # The sandbox's own fake credentials; the budget toward Cal does not apply to it.
-        overrides = {"sandbox": True, "rate_limit_per_minute": 0, "api_key": SANDBOX_API_KEY,
+        # The sandbox's own fake credentials (Settings turns the budget toward Cal off for it).
+        overrides = {"sandbox": True, "api_key": SANDBOX_API_KEY,
                      "oauth_client_id": OAUTH_CLIENT_ID, "oauth_client_secret": OAUTH_CLIENT_SECRET}
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]

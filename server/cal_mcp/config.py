@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://api.cal.com"
+DEFAULT_RATE_LIMIT = 120  # Cal.com's documented limit per API key and minute
 
 
 class Settings(BaseSettings):
@@ -23,8 +26,9 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0, le=120, validation_alias="CAL_MCP_CONNECT_TIMEOUT")
     read_timeout: float = Field(default=20.0, gt=0, le=600, validation_alias="CAL_MCP_READ_TIMEOUT")
     auth_token: SecretStr | None = Field(default=None, validation_alias="CAL_MCP_AUTH_TOKEN")
-    # Cal allows 120 requests/min per API key; 0 switches the budget off (the sandbox has no limit).
-    rate_limit_per_minute: int = Field(default=120, ge=0, validation_alias="CAL_MCP_RATE_LIMIT")
+    # Cal allows 120 requests/min per API key; 0 switches the budget off. Unset: 120 toward a remote
+    # API, off toward a loopback one (a standalone sandbox or a test double has no such limit).
+    rate_limit_per_minute: int | None = Field(default=None, ge=0, validation_alias="CAL_MCP_RATE_LIMIT")
     rate_limit_max_wait: float = Field(default=10.0, ge=0, validation_alias="CAL_MCP_RATE_LIMIT_MAX_WAIT")
     max_retries: int = Field(default=2, ge=0, le=10, validation_alias="CAL_MCP_MAX_RETRIES")
     max_output_bytes: int = Field(default=100_000, ge=1_000, validation_alias="CAL_MCP_MAX_OUTPUT_BYTES")
@@ -43,6 +47,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def effective_rate_limit(self) -> int:
+        if self.rate_limit_per_minute is not None:
+            return self.rate_limit_per_minute
+        host = urlsplit(self.base_url).hostname or ""
+        loopback = host in ("localhost", "::1") or host.startswith("127.")
+        return 0 if self.sandbox or loopback else DEFAULT_RATE_LIMIT
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them."""
