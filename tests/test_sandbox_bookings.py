@@ -376,3 +376,18 @@ async def test_malformed_booking_bodies_are_400_with_details(
 async def test_booking_an_unknown_event_type_is_404(client: httpx.AsyncClient) -> None:
     response = await book(client, "2026-11-24T11:00:00Z", 4040)
     assert response.status_code == 404
+
+
+async def test_the_reset_route_brings_back_the_seeded_state(client: httpx.AsyncClient) -> None:
+    cancelled = await client.post("/v2/bookings/sbxUpcomingIntro0003/cancel", json={"cancellationReason": "x"},
+                                  headers=V)
+    assert cancelled.status_code == 200
+    assert (await client.post("/_sandbox/reset")).status_code == 200
+    again = await client.get("/v2/bookings/sbxUpcomingIntro0003", headers=V)
+    assert again.json()["data"]["status"] == "accepted"
+
+
+async def test_the_reset_route_needs_a_key(state: SandboxState) -> None:
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as anonymous:
+        assert (await anonymous.post("/_sandbox/reset")).status_code == 401

@@ -94,6 +94,12 @@ async def _healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _reset(request: Request) -> Response:
+    """Not a Cal route: puts a standalone sandbox back to its seeded state between test runs."""
+    request.app.state.cal.reset()
+    return JSONResponse({"status": "success", "data": {"reset": True}})
+
+
 def collect_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for name in ROUTE_MODULES:
@@ -108,6 +114,7 @@ def create_app(state: SandboxState | None = None) -> Starlette:
         exception_handlers={CalHTTPError: _cal_error, HTTPException: _http_error},
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
+    app.add_route("/_sandbox/reset", _reset, methods=["POST"])
     app.add_middleware(CalAuthMiddleware)
     app.state.cal = state or SandboxState()
     return app
