@@ -16,12 +16,9 @@ The hierarchy (what the model can act on; bugs in our own code are not here, the
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import mcp_types as types
-
-TOOL_NAME = re.compile(r"\bCAL_[A-Z0-9_]+\b")
 
 # Where a model can check whether a write it is unsure about happened.
 VERIFY_TOOL_BY_TOOLSET = {
@@ -186,16 +183,6 @@ def hint_for_status(
     if status >= 500:
         return "Cal.com failed on its side. Try again in a minute; if it persists, the service may be down."
     return "Read Cal.com's message above and adjust the call."
-
-
-def id_sources_from(properties: dict[str, Any]) -> dict[str, list[str]]:
-    """The listing tools each property's description names (our descriptions always name the source)."""
-    sources: dict[str, list[str]] = {}
-    for name, prop in properties.items():
-        names = TOOL_NAME.findall(str(prop.get("description", ""))) if isinstance(prop, dict) else []
-        if names:
-            sources[name] = list(dict.fromkeys(names))
-    return sources
 
 
 def id_arguments(

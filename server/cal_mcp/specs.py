@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +25,7 @@ CREDENTIAL_NAMES = frozenset({"authorization", "x-cal-secret-key", "x-cal-client
 CONFIG_SOURCES = {"oauth_client_id": False, "api_key": True}
 PROPERTY_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
 PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+TOOL_NAME = re.compile(r"\bCAL_[A-Z0-9_]+\b")
 ALLOWED_TOP_LEVEL_SCHEMA_KEYS = frozenset({"type", "properties", "required", "additionalProperties"})
 
 
@@ -62,7 +64,7 @@ class RequestBinding(_Frozen):
     # operation parameters or body fields deliberately not exposed, with the reason.
     omitted: dict[str, str] = Field(default_factory=dict)
 
-    @property
+    @cached_property
     def path_params(self) -> tuple[str, ...]:
         return tuple(PATH_PARAM.findall(self.path))
 
@@ -87,9 +89,22 @@ class ToolSpec(_Frozen):
         props: dict[str, Any] = self.input_schema.get("properties", {})
         return props
 
-    @property
+    @cached_property
     def required(self) -> frozenset[str]:
         return frozenset(self.input_schema.get("required", ()))
+
+    @cached_property
+    def id_sources(self) -> dict[str, list[str]]:
+        """Argument → the tools its description names as the source of valid values (for 404 hints).
+
+        Our descriptions always name the listing tool; derived once per tool, not on every call.
+        """
+        sources: dict[str, list[str]] = {}
+        for name, prop in self.properties.items():
+            names = TOOL_NAME.findall(str(prop.get("description", ""))) if isinstance(prop, dict) else []
+            if names:
+                sources[name] = list(dict.fromkeys(names))
+        return sources
 
 
 def _check_schema_shape(spec: ToolSpec) -> Iterable[str]:

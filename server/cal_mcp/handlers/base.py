@@ -10,7 +10,7 @@ import mcp_types as types
 
 from cal_mcp.cal_client import CalClient, CalResponse
 from cal_mcp.config import Settings
-from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_arguments, id_sources_from
+from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_arguments
 from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.specs import ToolSpec
 from cal_mcp.validation import validate_arguments
@@ -42,12 +42,11 @@ def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalR
     validate_arguments(spec, arguments)
     request = build_request(spec, arguments, ctx.config_values)
     # What error messages need to point the model at the right next step.
-    id_sources = id_sources_from(spec.properties)
     request.meta.update(
         auth=spec.request.auth,
         template=spec.request.path,
-        id_args=id_arguments(spec.request.path_params, arguments, id_sources),
-        id_sources=id_sources,
+        id_args=id_arguments(spec.request.path_params, arguments, spec.id_sources),
+        id_sources=spec.id_sources,
         verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset),
     )
     return request
