@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cal_mcp.cal_rules import CalRules
+
 # Names a model must never be asked for: they are credentials, supplied from configuration only.
 CREDENTIAL_NAMES = frozenset({"authorization", "x-cal-secret-key", "x-cal-client-id", "calapikey"})
 # Settings that ``fromConfig`` may read; the secret ones may never double as a model argument.
@@ -63,6 +65,8 @@ class RequestBinding(_Frozen):
     from_config: dict[str, str] = Field(default_factory=dict, alias="fromConfig")
     # operation parameters or body fields deliberately not exposed, with the reason.
     omitted: dict[str, str] = Field(default_factory=dict)
+    # what Cal's DTOs and pipes require beyond its OpenAPI (variants, required fields), with sources.
+    cal_rules: CalRules = Field(default_factory=CalRules, alias="calRules")
 
     @cached_property
     def path_params(self) -> tuple[str, ...]:
@@ -166,6 +170,31 @@ def _check_binding(spec: ToolSpec) -> Iterable[str]:
             yield f"{name!r} is both sent and listed in omitted"
 
 
+def _check_rules(spec: ToolSpec) -> Iterable[str]:
+    """The schema the model sees must agree with Cal's rules, and every field the tool can send must
+    be one that some variant of Cal's accepts (else a call could be valid here and refused by Cal)."""
+    req, rules = spec.request, spec.request.cal_rules
+    argument_of = {req.wire.get(name, name): name for name in (*req.query, *req.body)}
+    sent = {"body": {req.wire.get(n, n) for n in req.body}, "query": {req.wire.get(n, n) for n in req.query}}
+    for variants in rules.variants:
+        if variants.at in sent:
+            accepted = set(variants.common).union(*(c.fields for c in variants.choices))
+            for name in sorted(sent[variants.at] - accepted):
+                yield f"calRules: {variants.at} field {name!r} is accepted by no variant of {variants.source}"
+    for rule in rules.fields:
+        if rule.at not in sent or rule.when:
+            continue
+        name = argument_of.get(rule.field, rule.field)
+        prop = spec.properties.get(name)
+        if prop is None:
+            yield f"calRules: {rule.at} field {rule.field!r} is not an argument of this tool"
+            continue
+        if rule.required and name not in spec.required and name not in req.fixed:
+            yield f"calRules: Cal requires {rule.field!r} ({rule.source}); list it in inputSchema.required"
+        if rule.min_items is not None and prop.get("minItems", 0) < rule.min_items:
+            yield f"calRules: Cal requires {rule.min_items}+ items in {rule.field!r}; set minItems in inputSchema"
+
+
 def _parse(path: Path, toolset: str) -> ToolSpec:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -185,7 +214,7 @@ def _parse(path: Path, toolset: str) -> ToolSpec:
         raise SpecError(f"{path}: {problems}") from None
     if path.stem != spec.name:
         raise SpecError(f"{path}: file name must equal the tool name {spec.name!r}")
-    problems_found = [*_check_schema_shape(spec), *_check_binding(spec)]
+    problems_found = [*_check_schema_shape(spec), *_check_binding(spec), *_check_rules(spec)]
     if problems_found:
         raise SpecError(f"{path}: " + "; ".join(problems_found))
     return spec

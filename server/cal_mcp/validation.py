@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from cal_mcp.cal_rules import check, normalise
 from cal_mcp.errors import ArgumentError
+from cal_mcp.request_builder import CalRequest
 from cal_mcp.specs import ToolSpec
 
 if TYPE_CHECKING:
@@ -155,5 +158,33 @@ def validate_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> None:
     raise ArgumentError(
         f"Invalid arguments for {spec.name}: {problem}",
         "Correct that argument as described and call the tool again; do not invent values the user did not give.",
+        field=field or None,
+    )
+
+
+def apply_cal_rules(spec: ToolSpec, request: CalRequest) -> CalRequest:
+    """The request with harmless refused values dropped; ``ArgumentError`` if it breaks a rule of Cal's.
+
+    The rules are the spec's ``request.calRules`` (``cal_mcp.cal_rules``): what Cal's DTOs and pipes
+    enforce beyond its OpenAPI. Checked on the built request, in Cal's wire names, so the check is the
+    very one the sandbox applies to what it receives; messages name the model's argument.
+    """
+    rules = spec.request.cal_rules
+    if rules.is_empty():
+        return request
+    body, query = normalise(rules, body=request.json, query=request.query)
+    if body is not request.json or query != request.query:
+        request = replace(request, json=body, query=query)
+    violations = check(rules, body=request.json, query=dict(request.query))
+    if not violations:
+        return request
+    argument_of = {spec.request.wire.get(name, name): name for name in (*spec.request.query, *spec.request.body)}
+    first = violations[0]
+    top = first.field.split(".")[0]
+    field = argument_of.get(top, top) + first.field[len(top):]
+    problems = " ".join(dict.fromkeys(f"{v.problem} {v.fix}" for v in violations))
+    raise ArgumentError(
+        f"Invalid arguments for {spec.name}: {problems}",
+        "Change the arguments as described and call the tool again; nothing was sent to Cal.",
         field=field or None,
     )
