@@ -47,9 +47,9 @@ class Condition(_Frozen):
             return False
         return all(name in data and _same(data[name], value) for name, value in self.equals.items())
 
-    def describe(self) -> str:
-        parts = [f"`{name}` is given" for name in self.present]
-        parts += [f"`{name}` is {_show(value)}" for name, value in self.equals.items()]
+    def describe(self, prefix: str = "") -> str:
+        parts = [f"`{prefix}{name}` is given" for name in self.present]
+        parts += [f"`{prefix}{name}` is {_show(value)}" for name, value in self.equals.items()]
         return " and ".join(parts)
 
 
@@ -126,11 +126,13 @@ class CalRules(_Frozen):
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: ``cal_message`` in class-validator's wording (the sandbox's 400), ``problem``
-    and ``fix`` for a model (the server's refusal). ``field`` is the wire path (``locations.0.public``)."""
+    """One broken rule: ``cal_message`` in class-validator's wording (the sandbox's 400); ``context``,
+    ``problem`` and ``fix`` for a model (the server's refusal reads "<context>: it <problem>. <fix>").
+    ``field`` is the wire path (``locations.0.public``)."""
 
     field: str
     cal_message: str
+    context: str
     problem: str
     fix: str
     source: str
@@ -180,39 +182,49 @@ def pick(rule: Variants, data: Mapping[str, Any]) -> Choice | None:
 def _variant_violations(rule: Variants, prefix: str, data: Mapping[str, Any]) -> Iterator[Violation]:
     choice = pick(rule, data)
     if choice is None:
-        ways = "; or ".join(c.when.describe() for c in rule.choices if c.when is not None)
+        ways = "; or ".join(c.when.describe(prefix) for c in rule.choices if c.when is not None)
         yield Violation(
             field=prefix.rstrip("."),
             cal_message=rule.otherwise or "",
-            problem=f"Cal accepts this request only when {ways}.",
+            context="Cal accepts this request only in one of its forms",
+            problem=f"matches none of them ({ways})",
             fix="Give the fields of one of those forms.",
             source=rule.source,
         )
         return
+    if choice.when is not None:
+        why = f" because {choice.when.describe(prefix)}"
+    else:
+        others = "; ".join(c.when.describe(prefix) for c in rule.choices if c.when is not None)
+        why = f" because none of these holds: {others}" if others else ""
+    for name in choice.required:
+        if name not in data:
+            yield Violation(
+                field=prefix + name,
+                cal_message=f"{prefix}{name} should not be empty",
+                context=f"Cal treats this request as a {choice.name}{why}",
+                problem=f"needs `{prefix}{name}`",
+                fix=f"Give `{prefix}{name}`.",
+                source=rule.source,
+            )
     accepted = set(rule.accepted(choice))
-    extra = [name for name in data if name not in accepted]
-    why = f" because {choice.when.describe()}" if choice.when is not None else ""
-    for name in extra:
+    for name in (name for name in data if name not in accepted):
         yield Violation(
             field=prefix + name,
             cal_message=f"property {prefix}{name} should not exist",
-            problem=f"Cal treats this request as a {choice.name}{why}, and a {choice.name} does not accept "
-            f"`{prefix}{name}`.",
+            context=f"Cal treats this request as a {choice.name}{why}",
+            problem=f"does not accept `{prefix}{name}`",
             fix=f"Leave out `{prefix}{name}`"
             + (f", or leave out {' and '.join(f'`{n}`' for n in _selectors(choice))} for another kind of request"
                if _selectors(choice) else "")
             + ".",
             source=rule.source,
         )
-    for name in choice.required:
-        if name not in data:
-            yield Violation(
-                field=prefix + name,
-                cal_message=f"{prefix}{name} should not be empty",
-                problem=f"a {choice.name} needs `{prefix}{name}`.",
-                fix=f"Give `{prefix}{name}`.",
-                source=rule.source,
-            )
+
+
+def _short(source: str) -> str:
+    """The file name of a source citation, for messages (the full path stays in the spec)."""
+    return source.split(" ")[0].rsplit("/", 1)[-1]
 
 
 def _selectors(choice: Choice) -> tuple[str, ...]:
@@ -231,7 +243,8 @@ def _field_violations(rule: FieldRule, prefix: str, data: Mapping[str, Any]) -> 
         yield Violation(
             field=path,
             cal_message=f"{path} should not be empty",
-            problem=f"Cal requires `{path}`{scope}.",
+            context=f"Cal requires `{path}`{scope} ({_short(rule.source)})",
+            problem=f"lacks `{path}`",
             fix=f"Give `{path}`.",
             source=rule.source,
         )
@@ -239,7 +252,8 @@ def _field_violations(rule: FieldRule, prefix: str, data: Mapping[str, Any]) -> 
         yield Violation(
             field=path,
             cal_message=f"{path} must contain at least {rule.min_items} elements",
-            problem=f"Cal requires at least {rule.min_items} item(s) in `{path}`{scope}.",
+            context=f"Cal requires at least {rule.min_items} item(s) in `{path}`{scope} ({_short(rule.source)})",
+            problem=f"has {len(value)}",
             fix=f"Give at least {rule.min_items} item(s) in `{path}`.",
             source=rule.source,
         )

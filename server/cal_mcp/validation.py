@@ -15,7 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from cal_mcp.cal_rules import check, normalise
+from cal_mcp.cal_rules import Violation, check, normalise
 from cal_mcp.errors import ArgumentError
 from cal_mcp.request_builder import CalRequest
 from cal_mcp.specs import ToolSpec
@@ -182,7 +182,13 @@ def apply_cal_rules(spec: ToolSpec, request: CalRequest) -> CalRequest:
     first = violations[0]
     top = first.field.split(".")[0]
     field = argument_of.get(top, top) + first.field[len(top):]
-    problems = " ".join(dict.fromkeys(f"{v.problem} {v.fix}" for v in violations))
+    by_context: dict[str, list[Violation]] = {}
+    for violation in violations:
+        by_context.setdefault(violation.context, []).append(violation)
+    problems = " ".join(
+        f"{context}: it {', '.join(v.problem for v in group)}. {' '.join(dict.fromkeys(v.fix for v in group))}"
+        for context, group in by_context.items()
+    )
     raise ArgumentError(
         f"Invalid arguments for {spec.name}: {problems}",
         "Change the arguments as described and call the tool again; nothing was sent to Cal.",
