@@ -321,9 +321,11 @@ def check_tuesday_slots(data: Any, state: SandboxState) -> None:
     starts = slot_starts(data)
     assert list(data) == [TUESDAY]
     assert starts[0] == wire(TUESDAY, "09:00") and starts[-1] == wire(TUESDAY, "16:30")
-    # The seeded intro call (10:00) and the pending consultation (13:00) are not free.
+    # The seeded intro call (10:00) and the pending consultation (13:00) are not free, and neither is the
+    # lunch 12:00-13:00 on the selected Google calendar (what CAL_RETRIEVE_CALENDAR_BUSY_TIMES reports).
     assert wire(TUESDAY, "10:00") not in starts and wire(TUESDAY, "13:00") not in starts
-    assert len(starts) == 14
+    assert wire(TUESDAY, "12:00") not in starts and wire(TUESDAY, "12:30") not in starts
+    assert len(starts) == 12
 
 
 def check_reschedule_slots(data: Any, state: SandboxState) -> None:

@@ -150,7 +150,7 @@ async def test_the_callers_own_reservation_is_used_up_by_the_booking(
 
 
 async def test_requires_confirmation_bookings_wait_for_confirm(client: httpx.AsyncClient) -> None:
-    created = await book(client, "2026-11-25T10:00:00Z", EVENT_TYPE_CONSULTATION)
+    created = await book(client, "2026-11-25T11:00:00Z", EVENT_TYPE_CONSULTATION)
     assert created.status_code == 201
     uid = created.json()["data"]["uid"]
     assert created.json()["data"]["status"] == "pending"
@@ -204,11 +204,11 @@ async def test_cancelling_frees_the_slot_for_a_new_booking(client: httpx.AsyncCl
 
 async def test_rescheduling_creates_a_new_booking_and_cancels_the_old_one(client: httpx.AsyncClient) -> None:
     response = await client.post(f"/v2/bookings/{BOOKING_UPCOMING}/reschedule", headers=V,
-                                 json={"start": "2026-11-25T09:30:00Z", "reschedulingReason": "Clash"})
+                                 json={"start": "2026-11-25T11:00:00Z", "reschedulingReason": "Clash"})
     assert response.status_code == 201
     fresh = response.json()["data"]
     assert fresh["uid"] != BOOKING_UPCOMING
-    assert fresh["start"] == "2026-11-25T09:30:00.000Z"
+    assert fresh["start"] == "2026-11-25T11:00:00.000Z"
     assert fresh["status"] == "accepted"
     assert fresh["rescheduledFromUid"] == BOOKING_UPCOMING
     assert fresh["reschedulingReason"] == "Clash"

@@ -17,6 +17,7 @@ from cal_mcp.sandbox.seed_core import (
     EVENT_TYPE_QUICK_CHAT,
     SCHEDULE_EXTENDED_HOURS,
 )
+from cal_mcp.sandbox.seed_platform_apps import CRED_GOOGLE_CALENDAR, CRED_ICS_FEED, GOOGLE_PRIMARY, ICS_FEED_URL
 from cal_mcp.sandbox.state import USERNAME, SandboxState
 
 SLOTS = {"cal-api-version": "2024-09-04"}
@@ -113,8 +114,9 @@ async def test_range_format_adds_the_end_of_each_slot(client: httpx.AsyncClient)
 
 async def test_a_date_override_replaces_the_weekly_hours_of_its_day(client: httpx.AsyncClient) -> None:
     # Deep dive (60 min) uses the extended hours: Mon–Thu 12:00–20:00, Wed 25 overridden to 14:00–16:00.
+    # (On Tuesday 24 the selected Google calendar's 12:00–13:00 lunch keeps the first hours busy.)
     data = await get_slots(client, eventTypeId=EVENT_TYPE_DEEP_DIVE, start="2026-11-24", end="2026-11-25")
-    assert starts(data, "2026-11-24")[0] == "2026-11-24T12:00:00.000Z"
+    assert starts(data, "2026-11-24")[0] == "2026-11-24T14:00:00.000Z"
     assert starts(data, "2026-11-24")[-1] == "2026-11-24T19:00:00.000Z"
     assert starts(data, "2026-11-25") == ["2026-11-25T14:00:00.000Z"]  # 15:00 collides with the quick chat
 
@@ -245,3 +247,45 @@ async def test_slots_need_the_2024_09_04_version_header(client: httpx.AsyncClien
                                                      "end": "2026-12-01"})
     assert response.status_code == 400
     assert "2024-09-04" in response.json()["error"]["message"]
+
+
+# --- external calendars: Cal subtracts what the user's selected calendars report busy -------------------
+# (packages/core/getBusyTimes.ts: getBusyCalendarTimes over the user's selectedCalendars)
+
+
+async def _busy_times(
+    client: httpx.AsyncClient, credential_id: int, external_id: str
+) -> list[tuple[datetime, datetime]]:
+    response = await client.get("/v2/calendars/busy-times", params={
+        "timeZone": "UTC", "dateFrom": "2026-11-23", "dateTo": "2026-11-29",
+        "calendarsToLoad[0][credentialId]": str(credential_id), "calendarsToLoad[0][externalId]": external_id,
+    })
+    assert response.status_code == 200, response.text
+    return [(slots.parse_instant(b["start"]), slots.parse_instant(b["end"])) for b in response.json()["data"]]  # type: ignore[misc]
+
+
+async def test_no_offered_slot_overlaps_what_the_selected_calendar_reports_busy(client: httpx.AsyncClient) -> None:
+    busy = await _busy_times(client, CRED_GOOGLE_CALENDAR, GOOGLE_PRIMARY)
+    assert len(busy) > 1, "the seeded Google calendar has events this week besides the seeded booking"
+    data = await get_slots(client, eventTypeId=EVENT_TYPE_INTRO_CALL, start="2026-11-23", end="2026-11-29")
+    offered = [slots.parse_instant(s["start"]) for day in data.values() for s in day]
+    for start in offered:
+        assert start is not None
+        end = start + timedelta(minutes=30)
+        assert not any(start < b_end and end > b_start for b_start, b_end in busy), start
+
+
+async def test_a_booking_at_a_time_the_selected_calendar_reports_busy_is_refused(client: httpx.AsyncClient) -> None:
+    # Tuesday 24 12:00-13:00: a lunch on the selected Google calendar, inside working hours.
+    body = {"start": "2026-11-24T12:00:00Z", "eventTypeId": EVENT_TYPE_INTRO_CALL,
+            "attendee": {"name": "Dana Guest", "email": "dana@example.com", "timeZone": "Europe/London"}}
+    response = await client.post("/v2/bookings", json=body, headers=BOOKINGS)
+    assert response.status_code == 400, response.text
+
+
+async def test_an_unselected_calendar_does_not_block_slots(client: httpx.AsyncClient) -> None:
+    # The ICS feed's Friday offsite (09:00-17:00) is on a calendar the user did not select for conflicts.
+    busy = await _busy_times(client, CRED_ICS_FEED, ICS_FEED_URL)
+    assert busy, "the seeded ICS feed has an event this week"
+    data = await get_slots(client, eventTypeId=EVENT_TYPE_INTRO_CALL, start="2026-11-27", end="2026-11-27")
+    assert starts(data, "2026-11-27")[0] == "2026-11-27T09:00:00.000Z"

@@ -1,6 +1,9 @@
 """Availability of event types and hosts, from the sandbox state (the glue around ``slots``).
 
-Busy time = the host's accepted and pending bookings plus live (unexpired) slot reservations.
+Busy time = the host's accepted and pending bookings, live (unexpired) slot reservations, and what
+the host's *selected* external calendars report busy (the rows GET /v2/calendars/busy-times serves):
+Cal subtracts those too (``packages/core/getBusyTimes.ts``: ``getBusyCalendarTimes`` over the user's
+``selectedCalendars``), so the sandbox never offers or accepts a start its own busy-times call calls busy.
 The sandbox user works to the event type's schedule (or their default one); other team hosts
 work to their own default schedule when the platform area seeded one.
 """
@@ -29,6 +32,23 @@ def live_reservations(state: SandboxState) -> list[Record]:
         for r in state.table(RESERVATIONS_TABLE).values()
         if (until := slots.parse_instant(r["reservationUntil"])) is not None and until > now
     ]
+
+
+def calendar_busy(state: SandboxState, user_id: int) -> list[slots.Interval]:
+    """Events on the user's selected external calendars (tables kept by ``routes/calendar_store``)."""
+    selected = {
+        (row["credentialId"], row["externalId"])
+        for row in state.table("selected_calendars").values()
+        if row.get("userId") == user_id
+    }
+    busy: list[slots.Interval] = []
+    for row in state.table("busy_times").values():
+        if (row["credentialId"], row["externalId"]) not in selected:
+            continue
+        start, end = slots.parse_instant(row["start"]), slots.parse_instant(row["end"])
+        if start and end:
+            busy.append(slots.Interval(start, end))
+    return busy
 
 
 def busy_for_host(
@@ -61,7 +81,7 @@ def busy_for_host(
         start, end = slots.parse_instant(reservation["slotStart"]), slots.parse_instant(reservation["slotEnd"])
         if start and end:
             busy.append(slots.Interval(start, end))
-    return busy
+    return busy + calendar_busy(state, host_id)
 
 
 def slot_rules(event_type: Record, length: int) -> slots.SlotRules:
