@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))  # runnable from a checkout without installing the package
 
 from cal_mcp.sandbox.openapi_rewrites import SPEC_REWRITES, normalise  # noqa: E402
+
 OUTPUT = REPO / "server" / "cal_mcp" / "sandbox" / "cal_api_facts.json"
 SEED_ERA_SPEC = "openapi-2024-12-17.json"
 METHODS = ("get", "put", "post", "delete", "patch")
