@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,9 @@ METHODS = ("get", "put", "post", "delete", "patch")
 # Keys that carry prose for people, never a rule: dropped wherever they are keywords (not property names).
 PROSE = frozenset({"description", "summary", "example", "examples", "title", "tags", "externalDocs"})
 SCHEMA_PREFIX = "#/components/schemas/"
+# The one rule stated only in prose: a variant's `type` discriminator ("only allowed value for type is
+# `address`"; the DTO checks it, the Swagger output has no enum). Lifted into an enum before stripping.
+ONLY_ALLOWED_TYPE = re.compile(r"only allowed value for type is `([^`]+)`", re.IGNORECASE)
 
 
 def strip_prose(node: Any) -> Any:
@@ -50,12 +54,19 @@ def strip_prose(node: Any) -> Any:
         if key == "deprecated" and not isinstance(value, bool):
             continue  # a deprecation note in prose; only the flag is a fact
         if key == "properties" and isinstance(value, dict):
-            out[key] = {name: strip_prose(sub) for name, sub in value.items()}
+            out[key] = {name: strip_prose(_lift_type_value(name, sub)) for name, sub in value.items()}
         elif key == "default":
             out[key] = value  # a value, not a schema: keep it whole
         else:
             out[key] = strip_prose(value)
     return out
+
+
+def _lift_type_value(name: str, schema: Any) -> Any:
+    if name != "type" or not isinstance(schema, dict) or "enum" in schema or "const" in schema:
+        return schema
+    found = ONLY_ALLOWED_TYPE.search(str(schema.get("description", "")))
+    return {**schema, "enum": [found.group(1)]} if found else schema
 
 
 def refs_in(node: Any) -> Iterator[str]:
