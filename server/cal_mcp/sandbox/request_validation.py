@@ -42,8 +42,10 @@ def validate_request(
         # Cal routes a wrong version to other (legacy) handlers: nothing else about the request matters.
         return [version]
     for param in op.parameters_in("path"):
-        raw = path_params.get(param.name, "")
-        if param.schema.get("type") in ("number", "integer") and not NUMERIC_STRING.match(raw):
+        if f"{{{param.name}}}" not in op.path:
+            continue  # declared but not in the URL (the team create-phone-call route's phantom orgId)
+        numeric = param.schema.get("type") in ("number", "integer")
+        if numeric and not NUMERIC_STRING.match(path_params.get(param.name, "")):
             # A pipe throws on its own, before ValidationPipe runs: one message, ParseIntPipe's.
             return ["Validation failed (numeric string is expected)"]
     # Cal reports one pipe's messages at a time (query or body, whichever its handler declares first);
