@@ -106,6 +106,16 @@ def reachable(roots: Any, schemas: dict[str, Any]) -> set[str]:
     return seen
 
 
+# Parameters the spec declares that Cal's server does not read, each with the reason (the facts must say
+# what Cal accepts, or the sandbox would refuse requests real Cal serves).
+NOT_READ = {
+    ("GET", "/v2/calendars/busy-times", "credentialId"): "Cal reads calendarsToLoad[i][credentialId] "
+    "(CalendarsController.getBusyTimes, apps/api/v2/src/ee/calendars/controllers/calendars.controller.ts); "
+    "the flat name is a Swagger artefact of the nested query DTO (MAP-NOTES: busy-times)",
+    ("GET", "/v2/calendars/busy-times", "externalId"): "as credentialId: Cal reads calendarsToLoad[i][externalId]",
+}
+
+
 def operation_facts(method: str, path: str, op: dict[str, Any], era: str | None) -> dict[str, Any]:
     facts: dict[str, Any] = {"operationId": op["operationId"], "method": method.upper(), "path": path}
     if era is not None:
@@ -115,6 +125,7 @@ def operation_facts(method: str, path: str, op: dict[str, Any], era: str | None)
     facts["parameters"] = [
         {k: p[k] for k in ("name", "in", "required", "schema", "deprecated") if k in p}
         for p in op.get("parameters", ())
+        if (method.upper(), path, p.get("name")) not in NOT_READ
     ]
     body = op.get("requestBody")
     if body is not None:

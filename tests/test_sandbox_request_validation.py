@@ -6,13 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 
 from cal_mcp.cal_rules import CalRules
-from cal_mcp.request_builder import build_request
+from cal_mcp.errors import ArgumentError
+from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.sandbox import cal_api
+from cal_mcp.sandbox.app import create_app
+from cal_mcp.sandbox.request_gate import implemented_operations
 from cal_mcp.sandbox.request_validation import validate_request
 from cal_mcp.specs import ToolSpec, load_specs
+from cal_mcp.validation import apply_cal_rules
 from tests.contract_support import CONFIG, generate
 
 SPECS = {spec.name: spec for spec in load_specs()}
@@ -20,11 +25,11 @@ BOOKING = {"cal-api-version": "2024-08-13"}
 EVENT_TYPES = {"cal-api-version": "2024-06-14"}
 ATTENDEE = {"name": "Ada", "email": "ada@example.com", "timeZone": "Europe/Rome"}
 # Tool -> why its generated request is refused. Each entry is a real mismatch between the tool and Cal.
-KNOWN_MISMATCHES: dict[str, str] = {
-    "CAL_RETRIEVE_CALENDAR_BUSY_TIMES": (
-        "the spec declares required flat `credentialId`/`externalId` query parameters, but Cal's server reads "
-        "calendarsToLoad[0][credentialId] and calendarsToLoad[0][externalId], which the tool sends "
-        "(MAP-NOTES: busy-times; the contract test exempts the same two names): the spec is wrong"
+# Tools whose own route real Cal refuses whatever is sent; the server never sends to it (see the handler).
+DEAD_ROUTES: dict[str, str] = {
+    "CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE": (
+        "the team route's handler reads @Param('orgId', ParseIntPipe) but the URL has no :orgId "
+        "(teams-event-types.controller.ts); the tool goes through the organization route instead"
     ),
 }
 
@@ -177,36 +182,67 @@ def test_cal_rules_add_cal_messages_after_the_schema_checks() -> None:
     assert _problems("POST", url, body={"cancellationReason": "ill"}, headers=BOOKING, rules=(rules,)) == []
 
 
-def _tool_request(spec: ToolSpec) -> list[str]:
-    problems = []
-    # Required arguments only: with every argument, the generator mixes fields of different variants
-    # (all location kinds in one item, seatUid with cancellationReason), which Cal refuses and which
-    # the tools' calRules are there to catch.
-    for arguments in [generate(spec.input_schema, everything=False)]:
-        request = build_request(spec, arguments, CONFIG)
-        query: dict[str, list[str]] = {}
-        for name, value in request.query:
-            query.setdefault(name, []).append(value)
-        found = cal_api.match(request.method, request.path)
-        assert found is not None, f"{request.method} {request.path} matches no operation"
-        op, path_params = found
-        headers = dict(request.headers)
-        problems += validate_request(
-            op, path_params={k: unquote(v) for k, v in path_params.items()}, query=query, headers=headers,
-            body=request.json,
-        )
-    return list(dict.fromkeys(problems))
+def _sandbox_problems(request: CalRequest) -> list[str]:
+    query: dict[str, list[str]] = {}
+    for name, value in request.query:
+        query.setdefault(name, []).append(value)
+    found = cal_api.match(request.method, request.path)
+    assert found is not None, f"{request.method} {request.path} matches no operation"
+    op, path_params = found
+    return validate_request(op, path_params={k: unquote(v) for k, v in path_params.items()}, query=query,
+                            headers=dict(request.headers), body=request.json)
 
 
+def _server_refuses(spec: ToolSpec, request: CalRequest) -> bool:
+    try:
+        apply_cal_rules(spec, request)
+    except ArgumentError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("everything", [False, True], ids=["required-only", "every-argument"])
 @pytest.mark.parametrize("name", sorted(SPECS))
-def test_every_tools_own_generated_request_is_accepted(name: str) -> None:
-    problems = _tool_request(SPECS[name])
-    if name in KNOWN_MISMATCHES:
-        assert problems, f"{name} is accepted now: remove it from KNOWN_MISMATCHES"
+def test_the_server_and_the_sandbox_agree_on_every_tools_generated_request(name: str, everything: bool) -> None:
+    """One source of truth: what the server would send, the sandbox (as Cal) accepts; what Cal's rules
+    refuse, the server refuses before sending. Every argument at once mixes Cal's variants (seatUid with
+    cancelSubsequentBookings, every location kind in one item), which is exactly what both sides refuse."""
+    spec = SPECS[name]
+    request = build_request(spec, generate(spec.input_schema, everything=everything), CONFIG)
+    problems = _sandbox_problems(request)
+    if name in DEAD_ROUTES:
+        assert problems == ["Validation failed (numeric string is expected)"]
+    elif _server_refuses(spec, request):
+        assert problems, f"the server refuses {name}'s request, but Cal's validation would accept it"
     else:
-        assert problems == []
+        assert problems == [], f"the server would send {name}'s request, and Cal would refuse it"
 
 
-def test_every_known_mismatch_names_a_tool_and_gives_a_reason() -> None:
-    for name, reason in KNOWN_MISMATCHES.items():
+def test_every_dead_route_names_a_tool_and_gives_a_reason() -> None:
+    for name, reason in DEAD_ROUTES.items():
         assert name in SPECS and len(reason) > 30, name
+
+
+async def test_the_sandbox_answers_the_dead_team_phone_call_route_as_cal_does() -> None:
+    # teams-event-types.controller.ts reads @Param("orgId", ParseIntPipe) on a route without :orgId.
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.post(
+            "/v2/teams/601/event-types/9001/create-phone-call", headers={"Authorization": "Bearer k"},
+            json={"yourPhoneNumber": "+14155550100", "numberToCall": "+14155550101", "calApiKey": "k",
+                  "enabled": True, "templateType": "CHECK_IN_APPOINTMENT"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Validation failed (numeric string is expected)"
+
+
+async def test_an_operation_the_sandbox_does_not_implement_answers_501_naming_it() -> None:
+    app = create_app()
+    implemented = implemented_operations(app.routes)
+    unimplemented = next(op for op in cal_api.operations() if op.method == "GET" and "{" not in op.path
+                         and not any(p.required for p in op.parameters_in("query"))
+                         and op.operation_id not in implemented)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.get(unimplemented.path, headers={"Authorization": "Bearer k"})
+    assert response.status_code == 501, response.text
+    assert unimplemented.operation_id in response.json()["error"]["message"]

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cal_mcp.sandbox.errors import CalHTTPError, error_response, unauthorized
+from cal_mcp.sandbox.request_gate import CalRequestGate, implemented_operations
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 
 ROUTE_MODULES = (
@@ -115,6 +116,8 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
     app.add_route("/_sandbox/reset", _reset, methods=["POST"])
+    # Added first, so it runs after authentication (Cal answers 401 before validating).
+    app.add_middleware(CalRequestGate, implemented=implemented_operations(app.routes))
     app.add_middleware(CalAuthMiddleware)
     app.state.cal = state or SandboxState()
     return app

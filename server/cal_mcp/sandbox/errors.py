@@ -16,6 +16,7 @@ _CODES = {
     405: "MethodNotAllowedException",
     409: "ConflictException",
     500: "InternalServerErrorException",
+    501: "NotImplementedException",
 }
 
 

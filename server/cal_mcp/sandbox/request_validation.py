@@ -42,9 +42,10 @@ def validate_request(
         # Cal routes a wrong version to other (legacy) handlers: nothing else about the request matters.
         return [version]
     for param in op.parameters_in("path"):
-        if f"{{{param.name}}}" not in op.path:
-            continue  # declared but not in the URL (the team create-phone-call route's phantom orgId)
         numeric = param.schema.get("type") in ("number", "integer")
+        # A numeric parameter the handler reads but the URL lacks (the team create-phone-call route's
+        # @Param("orgId", ParseIntPipe), teams-event-types.controller.ts) reaches ParseIntPipe as
+        # undefined: every call to that route is this 400, as on real Cal.
         if numeric and not NUMERIC_STRING.match(path_params.get(param.name, "")):
             # A pipe throws on its own, before ValidationPipe runs: one message, ParseIntPipe's.
             return ["Validation failed (numeric string is expected)"]

@@ -1,0 +1,99 @@
+"""The gate every sandbox request passes before a route runs: Cal's own request validation, once.
+
+For a request to one of Cal's operations (``cal_api.match``), ``request_validation`` gives Cal's 400
+messages from the shipped facts and the tool specs' ``calRules``; a valid request to an operation the
+sandbox does not implement gets a 501 naming the operation, so a missing route is never mistaken for
+Cal's 404. Routes then handle behaviour (state, permissions, conflicts), not request shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cal_mcp.sandbox import cal_api
+from cal_mcp.sandbox.errors import CalHTTPError, bad_request, error_response
+from cal_mcp.sandbox.request_validation import validate_request
+
+
+def implemented_operations(routes: Iterable[BaseRoute]) -> frozenset[str]:
+    """The operations some route answers: a concrete path made from each template is tried on the routes."""
+    found = set()
+    route_list = list(routes)
+    for op in cal_api.operations():
+        concrete = "/".join("1" if s.startswith("{") else s for s in op.path.split("/"))
+        scope = {"type": "http", "method": op.method, "path": concrete, "root_path": ""}
+        if any(route.matches(scope)[0] == Match.FULL for route in route_list):
+            found.add(op.operation_id)
+    return frozenset(found)
+
+
+class CalRequestGate:
+    def __init__(self, app: ASGIApp, implemented: frozenset[str]) -> None:
+        self.app = app
+        self.implemented = implemented
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = cal_api.match(scope["method"], scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        op, path_params = found
+        raw, replay = await _buffer(receive)
+        problem = self._problem(scope, op, path_params, raw)
+        if problem is not None:
+            await error_response(Request(scope), problem)(scope, replay, send)
+            return
+        await self.app(scope, replay, send)
+
+    def _problem(
+        self, scope: Scope, op: cal_api.Operation, path_params: dict[str, str], raw: bytes
+    ) -> CalHTTPError | None:
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return bad_request("Request body is not valid JSON.")
+        query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            query.setdefault(name, []).append(value)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        messages = validate_request(op, path_params=path_params, query=query, headers=headers, body=body)
+        if messages:
+            return bad_request(", ".join(messages), messages)
+        if op.operation_id not in self.implemented:
+            return CalHTTPError(501, f"The sandbox does not implement {op.operation_id} ({op.method} {op.path}).")
+        return None
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it to the app again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
