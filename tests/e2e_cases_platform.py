@@ -350,9 +350,9 @@ ORGANIZATIONS: list[Case] = [
     Case("CAL_DELETE_ORGANIZATION_MEMBERSHIP", {**ORG, "membershipId": 2004}, _org_membership_deleted),
     Case("CAL_DELETE_ORGANIZATION_MEMBERSHIP", {**ORG, "membershipId": 2001}, unchanged("memberships", 2001),
          id="last-owner", error_status=400),
-    Case("CAL_DELETE_ORG_WEBHOOK", {**ORG, "webhookId": str(WEBHOOK_ORG)},
+    Case("CAL_DELETE_ORG_WEBHOOK", {**ORG, "webhookId": WEBHOOK_ORG},
          lambda data, state: _gone(data["id"] == WEBHOOK_ORG, state, "webhooks", WEBHOOK_ORG)),
-    Case("CAL_DELETE_ORG_WEBHOOK", {**ORG, "webhookId": str(WEBHOOK_OAUTH)},
+    Case("CAL_DELETE_ORG_WEBHOOK", {**ORG, "webhookId": WEBHOOK_OAUTH},
          hint_names("CAL_RETRIEVE_ORGANIZATION_WEBHOOKS_BY_ORG_ID"), id="webhook-of-the-oauth-client",
          error_status=404),
     Case("CAL_DELETE_TEAM_FROM_ORGANIZATION", {**ORG, "teamId": TEAM_ENGINEERING},
@@ -471,7 +471,7 @@ ORGANIZATIONS: list[Case] = [
          lambda data, state: _expect(set(ids(data)) == {OPT_SALES, OPT_MY_TITLE, OPT_EN, OPT_DE}, data)),
     Case("CAL_RETRIEVE_ORGANIZATION_WEBHOOKS_BY_ORG_ID", ORG,
          lambda data, state: _expect(ids(data) == [WEBHOOK_ORG] and data[0]["teamId"] == ORG_ID, data)),
-    Case("CAL_RETRIEVE_ORGANIZATION_WEBHOOK_BY_ID", {**ORG, "webhookId": str(WEBHOOK_ORG)},
+    Case("CAL_RETRIEVE_ORGANIZATION_WEBHOOK_BY_ID", {**ORG, "webhookId": WEBHOOK_ORG},
          lambda data, state: _expect(data["subscriberUrl"] == "https://hooks.sandbox.cal.test/org"
                                      and data["triggers"] == ["BOOKING_CREATED", "BOOKING_CANCELLED"], data)),
     Case("CAL_RETRIEVE_TEAM_DETAILS_IN_ORGANIZATION", ORG,
@@ -510,7 +510,7 @@ ORGANIZATIONS: list[Case] = [
           "availability": [{"days": ["Monday"], "startTime": "17:00", "endTime": "09:00"}]},
          state_holds(lambda state: state.table("org_user_schedules")[SCHEDULE_BLAKE]["availability"][0]
                                       ["startTime"] == "09:00"), id="end-before-start", error_status=400),
-    Case("CAL_UPDATE_WEBHOOK_FOR_ORGANIZATION", {**ORG, "webhookId": str(WEBHOOK_ORG), "active": False},
+    Case("CAL_UPDATE_WEBHOOK_FOR_ORGANIZATION", {**ORG, "webhookId": WEBHOOK_ORG, "active": False},
          lambda data, state: _expect(data["active"] is False
                                      and state.table("webhooks")[WEBHOOK_ORG]["active"] is False, data)),
 ]
@@ -551,9 +551,9 @@ PLATFORM: list[Case] = [
          id="email-taken", error_status=409),
     Case("CAL_CREATE_OAUTH_CLIENT_WEBHOOK_CONFIGURATION", NEW_HOOK, _webhook_created("oAuthClientId", OAUTH_CLIENT_ID)),
     Case("CAL_DELETE_OAUTH_CLIENT_USER", {"userId": MANAGED_USER_RILEY}, _managed_user_deleted),
-    Case("CAL_DELETE_OAUTH_CLIENT_WEBHOOK", {"webhookId": str(WEBHOOK_OAUTH)},
+    Case("CAL_DELETE_OAUTH_CLIENT_WEBHOOK", {"webhookId": WEBHOOK_OAUTH},
          lambda data, state: _gone(data["oAuthClientId"] == OAUTH_CLIENT_ID, state, "webhooks", WEBHOOK_OAUTH)),
-    Case("CAL_DELETE_OAUTH_CLIENT_WEBHOOK", {"webhookId": str(WEBHOOK_ORG)}, unchanged("webhooks", WEBHOOK_ORG),
+    Case("CAL_DELETE_OAUTH_CLIENT_WEBHOOK", {"webhookId": WEBHOOK_ORG}, unchanged("webhooks", WEBHOOK_ORG),
          id="webhook-of-the-organization", error_status=404),
     Case("CAL_FETCH_PROVIDER_ACCESS_TOKEN", CLIENT,
          lambda data, state: _expect(data == {"status": "success"}, data)),
@@ -576,7 +576,7 @@ PLATFORM: list[Case] = [
                                      == (f"jordan+{OAUTH_CLIENT_ID}@example.com", "America/Chicago"), data)),
     Case("CAL_RETRIEVE_OAUTH_CLIENT_USER_BY_ID", {"userId": USER_ID}, hint_names("CAL_GET_OAUTH_CLIENTS_USER"),
          id="not-a-managed-user", error_status=404),
-    Case("CAL_RETRIEVE_OAUTH_CLIENT_WEBHOOK_BY_ID", {"webhookId": str(WEBHOOK_OAUTH)},
+    Case("CAL_RETRIEVE_OAUTH_CLIENT_WEBHOOK_BY_ID", {"webhookId": WEBHOOK_OAUTH},
          lambda data, state: _expect(data["subscriberUrl"] == "https://hooks.sandbox.cal.test/platform"
                                      and data["oAuthClientId"] == OAUTH_CLIENT_ID, data)),
     Case("CAL_RETRIEVE_PROVIDER_DETAILS", CLIENT,
@@ -593,7 +593,7 @@ PLATFORM: list[Case] = [
          state_holds(lambda state: state.table("oauth_client_users")[MANAGED_USER_RILEY]["timeZone"]
                                       == "Europe/Paris"), id="bad-time-zone", error_status=400),
     Case("CAL_UPDATE_OAUTH_CLIENT_WEBHOOK",
-         {"webhookId": str(WEBHOOK_OAUTH), "triggers": ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"]},
+         {"webhookId": WEBHOOK_OAUTH, "triggers": ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"]},
          lambda data, state: _expect(data["triggers"] == ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"]
                                      and state.table("webhooks")[WEBHOOK_OAUTH]["triggers"]
                                      == ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"], data)),

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from cal_mcp.sandbox.clock import FrozenClock
+from cal_mcp.sandbox.seed_platform_apps import WEBHOOK_ORG, WEBHOOK_USER_BOOKINGS, WEBHOOK_USER_MEETINGS
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, ORG_ID, USER_ID, SandboxState
 
 AUTH = {"Authorization": "Bearer sandbox-test-key"}
@@ -271,7 +272,7 @@ async def test_user_webhook_lifecycle(api: httpx.AsyncClient) -> None:
 async def test_webhook_lists_page_with_take_and_skip(api: httpx.AsyncClient) -> None:
     first = (await api.get("/v2/webhooks", params={"take": 1})).json()["data"]
     second = (await api.get("/v2/webhooks", params={"take": 1, "skip": 1})).json()["data"]
-    assert [h["id"] for h in first + second] == [1, 2]
+    assert [h["id"] for h in first + second] == [WEBHOOK_USER_BOOKINGS, WEBHOOK_USER_MEETINGS]
     assert "secret" not in second[0]  # no secret was set on that one
 
 
@@ -290,8 +291,9 @@ async def test_event_type_webhooks_belong_to_owned_event_types(api: httpx.AsyncC
 async def test_org_webhooks_are_scoped_to_the_org(api: httpx.AsyncClient) -> None:
     hooks = (await api.get(f"{ORG}/webhooks")).json()["data"]
     assert [h["teamId"] for h in hooks] == [ORG_ID]
-    error(await api.get(f"{ORG}/webhooks/1"), 404, "NotFoundException")  # a user webhook, not the org's
-    error(await api.get("/v2/organizations/7/webhooks/4"), 403, "ForbiddenException")
+    # a user webhook, not the org's
+    error(await api.get(f"{ORG}/webhooks/{WEBHOOK_USER_BOOKINGS}"), 404, "NotFoundException")
+    error(await api.get(f"/v2/organizations/7/webhooks/{WEBHOOK_ORG}"), 403, "ForbiddenException")
 
 
 # --- OAuth client ------------------------------------------------------------------------------

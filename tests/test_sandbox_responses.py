@@ -132,6 +132,20 @@ def _reassign_self_reference(document: Document) -> int:
     return 1
 
 
+WEBHOOK_OUTPUTS = ("UserWebhookOutputDto", "EventTypeWebhookOutputDto", "TeamWebhookOutputDto",
+                   "OAuthClientWebhookOutputDto")
+
+
+def _webhook_ids(document: Document) -> int:
+    fired = 0
+    for name in WEBHOOK_OUTPUTS:
+        properties = _schemas(document).get(name, {}).get("properties", {})
+        if properties.get("id", {}).get("type") == "number":
+            properties["id"] = {"type": "string"}
+            fired += 1
+    return fired
+
+
 @dataclass(frozen=True)
 class Rewrite:
     reason: str
@@ -168,6 +182,12 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "ReassignBookingOutput_2024_08_13, so 'data' refers to the envelope itself and nothing validates; "
         "'data' is Cal's data class instead: {bookingUid, reassignedTo: ReassignedToDto}",
         _reassign_self_reference),
+    "webhook-ids": Rewrite(
+        "User, event-type, organization and OAuth-client webhook outputs type 'id' as a number, but Cal's "
+        "Prisma model has `Webhook.id String @id @unique` (a uuid) and every webhook answer carries that string; "
+        "the output DTO's @IsInt (apps/api/v2/src/modules/webhooks/outputs/webhook.output.ts) is never applied "
+        "to responses. 'id' is typed string",
+        _webhook_ids),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.

@@ -22,7 +22,12 @@ GOOGLE_PRIMARY = USER_EMAIL
 GOOGLE_HOLIDAYS = "en.uk#holiday@group.v.calendar.google.com"
 ICS_FEED_URL = "https://calendar.sandbox.cal.test/feeds/team-offsites.ics"
 # Webhooks: 1–2 the user's, 3 on the lowest core event type, 4 the organization's, 5 the OAuth client's.
-WEBHOOK_USER_BOOKINGS, WEBHOOK_USER_MEETINGS, WEBHOOK_EVENT_TYPE, WEBHOOK_ORG, WEBHOOK_OAUTH = 1, 2, 3, 4, 5
+# Cal's Webhook.id is a String column holding a uuid (Prisma schema), whatever the OpenAPI says.
+WEBHOOK_USER_BOOKINGS = "5b0f3c9e-2d41-4a8e-9c3b-0a1f6e2d7b01"
+WEBHOOK_USER_MEETINGS = "5b0f3c9e-2d41-4a8e-9c3b-0a1f6e2d7b02"
+WEBHOOK_EVENT_TYPE = "5b0f3c9e-2d41-4a8e-9c3b-0a1f6e2d7b03"
+WEBHOOK_ORG = "5b0f3c9e-2d41-4a8e-9c3b-0a1f6e2d7b04"
+WEBHOOK_OAUTH = "5b0f3c9e-2d41-4a8e-9c3b-0a1f6e2d7b05"
 # Managed users of the OAuth client, with fixed tokens so tests can refresh them.
 MANAGED_USER_JORDAN, MANAGED_USER_RILEY = 3001, 3002
 SEEDED_REFRESH_TOKENS = {MANAGED_USER_JORDAN: "sbx_rt_seed_3001", MANAGED_USER_RILEY: "sbx_rt_seed_3002"}
@@ -75,12 +80,12 @@ def _seed_calendars(state: SandboxState) -> None:
                                              "_title": source}
 
 
-def _webhook(state: SandboxState, hook_id: int, owner: tuple[str, object], url: str, triggers: list[str], *,
+def _webhook(state: SandboxState, hook_id: str, owner: tuple[str, object], url: str, triggers: list[str], *,
              active: bool = True, secret: str | None = None, template: str | None = None) -> None:
     state.table("webhooks")[hook_id] = {
         "id": hook_id, owner[0]: owner[1], "subscriberUrl": url, "triggers": triggers, "active": active,
         "payloadTemplate": template, "secret": secret, "version": "2021-10-20",
-        "createdAt": (state.now() - timedelta(days=30 - hook_id)).isoformat()}
+        "createdAt": (state.now() - timedelta(days=29 - len(state.table("webhooks")))).isoformat()}
 
 
 def _seed_webhooks(state: SandboxState) -> None:

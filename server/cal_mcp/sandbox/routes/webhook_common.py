@@ -7,6 +7,7 @@ webhook output DTOs include it (it is the caller's own signing secret).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,6 @@ from cal_mcp.sandbox.routes.plat_common import (
     is_str,
     is_url,
     list_of,
-    next_free_id,
     paging,
     validate,
 )
@@ -63,8 +63,8 @@ def render(hook: dict[str, Any]) -> dict[str, Any]:
 
 
 def owned(state: SandboxState, owner_key: str, owner: Any) -> list[dict[str, Any]]:
-    rows = [h for h in state.table(TABLE).values() if h.get(owner_key) == owner]
-    return sorted(rows, key=lambda h: h["id"])
+    """This owner's webhooks, oldest first (the table keeps creation order; the IDs are uuids)."""
+    return [h for h in state.table(TABLE).values() if h.get(owner_key) == owner]
 
 
 def page_of(state: SandboxState, request: Request, owner_key: str, owner: Any) -> list[dict[str, Any]]:
@@ -73,12 +73,17 @@ def page_of(state: SandboxState, request: Request, owner_key: str, owner: Any) -
 
 
 def find(state: SandboxState, request: Request, owner_key: str, owner: Any) -> dict[str, Any]:
-    """Webhook IDs are strings in Cal's routes; anything that is not one of this owner's is a 404."""
+    """Webhook IDs are uuid strings in Cal; anything that is not one of this owner's is a 404."""
     raw = request.path_params["webhookId"]
-    hook = state.table(TABLE).get(int(raw)) if raw.isdigit() else None
+    hook = state.table(TABLE).get(raw)
     if hook is None or hook.get(owner_key) != owner:
         raise not_found(f"Webhook with id={raw} not found.")
     return hook
+
+
+def new_webhook_id(state: SandboxState) -> str:
+    """A uuid (Cal's ``Webhook.id String @id @unique``), drawn from the sandbox's seeded random."""
+    return str(uuid.UUID(int=state.random.getrandbits(128), version=4))
 
 
 def create(state: SandboxState, body: dict[str, Any], owner_key: str, owner: Any) -> dict[str, Any]:
@@ -86,7 +91,7 @@ def create(state: SandboxState, body: dict[str, Any], owner_key: str, owner: Any
     if any(h["subscriberUrl"] == body["subscriberUrl"] for h in owned(state, owner_key, owner)):
         raise CalHTTPError(409, "Webhook with this subscriber url already exists.")
     hook = {
-        "id": next_free_id(state, TABLE, 1),
+        "id": new_webhook_id(state),
         owner_key: owner,
         "subscriberUrl": body["subscriberUrl"],
         "triggers": list(dict.fromkeys(body["triggers"])),
