@@ -141,6 +141,16 @@ def _webhook_ids(document: Document) -> int:
     return fired
 
 
+def _booking_rating(document: Document) -> int:
+    fired = 0
+    for name, schema in _schemas(document).items():
+        rating = schema.get("properties", {}).get("rating")
+        if name.endswith("BookingOutput_2024_08_13") and rating == {"type": "number", "example": 4}:
+            rating["nullable"] = True
+            fired += 1
+    return fired
+
+
 @dataclass(frozen=True)
 class Rewrite:
     reason: str
@@ -183,6 +193,11 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "the output DTO's @IsInt (apps/api/v2/src/modules/webhooks/outputs/webhook.output.ts) is never applied "
         "to responses. 'id' is typed string",
         _webhook_ids),
+    "booking-rating": Rewrite(
+        "2024-08-13 booking outputs type 'rating' as a number, but Cal's output service "
+        "(apps/api/v2/src/ee/bookings/2024-08-13/services/output.service.ts) always sets it from the nullable "
+        "Prisma column `Booking.rating Int?`, so an unrated booking carries \"rating\": null; typed nullable",
+        _booking_rating),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.
