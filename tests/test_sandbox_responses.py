@@ -151,6 +151,23 @@ def _booking_rating(document: Document) -> int:
     return fired
 
 
+def _event_type_users(document: Document) -> int:
+    users = _schemas(document).get("EventTypeOutput_2024_06_14", {}).get("properties", {}).get("users")
+    if not users or users.get("items") != {"type": "string"}:
+        return 0
+    nullable_string = {"type": "string", "nullable": True}
+    users["items"] = {
+        "type": "object",
+        "properties": {"id": {"type": "number"}, "name": nullable_string, "username": nullable_string,
+                       "avatarUrl": nullable_string, "weekStart": {"type": "string"},
+                       "brandColor": nullable_string, "darkBrandColor": nullable_string,
+                       "metadata": {"type": "object", "nullable": True}},
+        "required": ["id", "name", "username", "avatarUrl", "weekStart", "brandColor", "darkBrandColor",
+                     "metadata"],
+    }
+    return 1
+
+
 @dataclass(frozen=True)
 class Rewrite:
     reason: str
@@ -198,6 +215,12 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "(apps/api/v2/src/ee/bookings/2024-08-13/services/output.service.ts) always sets it from the nullable "
         "Prisma column `Booking.rating Int?`, so an unrated booking carries \"rating\": null; typed nullable",
         _booking_rating),
+    "event-type-users": Rewrite(
+        "EventTypeOutput_2024_06_14.users is typed as an array of strings, but Cal returns user objects "
+        "{id, name, username, avatarUrl, weekStart, brandColor, darkBrandColor, metadata} "
+        "(packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts); "
+        "those objects are the items instead",
+        _event_type_users),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.
