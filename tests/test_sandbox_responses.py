@@ -146,6 +146,33 @@ def _webhook_ids(document: Document) -> int:
     return fired
 
 
+def _booking_rating(document: Document) -> int:
+    fired = 0
+    for name, schema in _schemas(document).items():
+        rating = schema.get("properties", {}).get("rating")
+        if name.endswith("BookingOutput_2024_08_13") and rating == {"type": "number", "example": 4}:
+            rating["nullable"] = True
+            fired += 1
+    return fired
+
+
+def _event_type_users(document: Document) -> int:
+    users = _schemas(document).get("EventTypeOutput_2024_06_14", {}).get("properties", {}).get("users")
+    if not users or users.get("items") != {"type": "string"}:
+        return 0
+    nullable_string = {"type": "string", "nullable": True}
+    users["items"] = {
+        "type": "object",
+        "properties": {"id": {"type": "number"}, "name": nullable_string, "username": nullable_string,
+                       "avatarUrl": nullable_string, "weekStart": {"type": "string"},
+                       "brandColor": nullable_string, "darkBrandColor": nullable_string,
+                       "metadata": {"type": "object", "nullable": True}},
+        "required": ["id", "name", "username", "avatarUrl", "weekStart", "brandColor", "darkBrandColor",
+                     "metadata"],
+    }
+    return 1
+
+
 @dataclass(frozen=True)
 class Rewrite:
     reason: str
@@ -188,6 +215,17 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "the output DTO's @IsInt (apps/api/v2/src/modules/webhooks/outputs/webhook.output.ts) is never applied "
         "to responses. 'id' is typed string",
         _webhook_ids),
+    "booking-rating": Rewrite(
+        "2024-08-13 booking outputs type 'rating' as a number, but Cal's output service "
+        "(apps/api/v2/src/ee/bookings/2024-08-13/services/output.service.ts) always sets it from the nullable "
+        "Prisma column `Booking.rating Int?`, so an unrated booking carries \"rating\": null; typed nullable",
+        _booking_rating),
+    "event-type-users": Rewrite(
+        "EventTypeOutput_2024_06_14.users is typed as an array of strings, but Cal returns user objects "
+        "{id, name, username, avatarUrl, weekStart, brandColor, darkBrandColor, metadata} "
+        "(packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts); "
+        "those objects are the items instead",
+        _event_type_users),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.

@@ -137,6 +137,10 @@ def new_booking(
     if attendee.get("phoneNumber"):
         responses["attendeePhoneNumber"] = attendee["phoneNumber"]
     responses.update(body.get("bookingFieldsResponses") or {})
+    # Cal's booking output service (apps/api/v2/src/ee/bookings/2024-08-13/services/output.service.ts)
+    # always adds the attendee email and guest emails as shown to people.
+    responses["displayEmail"] = email
+    responses["displayGuests"] = list(responses.get("guests") or [])
     people = [_attendee(attendee["name"], email, attendee, attendee.get("phoneNumber"))]
     people += [_attendee("", guest, attendee, None) for guest in guests]
     where = location_text(body.get("location"), event_type, uid)
@@ -156,6 +160,11 @@ def new_booking(
         "meetingUrl": where,
         "location": where,
         "absentHost": False,
+        # Always present in Cal's output (output.service.ts): "" until cancelled / rescheduled, null unrated.
+        "cancellationReason": "",
+        "cancelledByEmail": "",
+        "rescheduledByEmail": "",
+        "rating": None,
         "createdAt": now,
         "updatedAt": now,
         "metadata": dict(body.get("metadata") or {}),

@@ -91,6 +91,50 @@ def me_record() -> dict[str, Any]:
     }
 
 
+def event_type_user(user: dict[str, Any]) -> dict[str, Any]:
+    """One of an event type's ``users``, as Cal's EventTypeOutput_2024_06_14 gives them: objects, not usernames
+    (packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts)."""
+    return {
+        "id": user["id"],
+        "name": user.get("name"),
+        "username": user.get("username"),
+        "avatarUrl": user.get("avatarUrl"),
+        "weekStart": user.get("weekStart") or "Sunday",
+        # Cal's User.brandColor / darkBrandColor column defaults.
+        "brandColor": user.get("brandColor") or "#292929",
+        "darkBrandColor": user.get("darkBrandColor") or "#fafafa",
+        "metadata": user.get("metadata") or {},
+    }
+
+
+def default_booking_fields(
+    locations: list[dict[str, Any]], *, disable_guests: bool = False, custom: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Cal's system booking fields, always listed in an event type's ``bookingFields`` (isDefault: true), in
+    Cal's order: name, email, attendeePhoneNumber, location, the caller's own fields, title, notes, guests,
+    rescheduleReason (packages/features/bookings/lib/getBookingFields.ts). Each carries only the properties
+    its output schema declares (NameDefaultFieldOutput_2024_06_14 has no ``hidden``; the location field is
+    hidden unless there is more than one location to choose from)."""
+
+    def optional(slug: str, kind: str, label: str, *, required: bool = False, hidden: bool = False) -> dict[str, Any]:
+        return {"isDefault": True, "type": kind, "slug": slug, "label": label, "required": required,
+                "hidden": hidden, "placeholder": "", "disableOnPrefill": False}
+
+    return [
+        {"isDefault": True, "type": "name", "slug": "name", "label": "Your name", "required": True,
+         "placeholder": "", "disableOnPrefill": False},
+        optional("email", "email", "Email address", required=True),
+        optional("attendeePhoneNumber", "phone", "Phone number", hidden=True),
+        {"isDefault": True, "type": "radioInput", "slug": "location", "label": "Location", "required": False,
+         "hidden": len(locations) <= 1},
+        *(custom or []),
+        optional("title", "text", "What is this meeting about?", required=True, hidden=True),
+        optional("notes", "textarea", "Additional notes"),
+        optional("guests", "multiemail", "Add guests", hidden=disable_guests),
+        optional("rescheduleReason", "textarea", "Reason for reschedule"),
+    ]
+
+
 def event_type_record(
     event_type_id: int, title: str, slug: str, length: int, description: str, **extra: Any
 ) -> dict[str, Any]:
@@ -101,9 +145,7 @@ def event_type_record(
         "slug": slug,
         "description": description,
         "locations": [{"type": "integration", "integration": "cal-video"}],
-        # Cal lists the default name/email fields here, but their output schema types
-        # isDefault as an object, so no Cal answer validates; the sandbox lists none.
-        "bookingFields": [],
+        "bookingFields": [],  # Cal's system fields, filled in below from the final locations
         "disableGuests": False,
         "slotInterval": None,
         "minimumBookingNotice": 0,
@@ -130,10 +172,12 @@ def event_type_record(
         "bookingRequiresAuthentication": False,
         "allowReschedulingPastBookings": False,
         "ownerId": USER_ID,
-        "users": [USERNAME],
+        "users": [event_type_user(me_record())],
         "bookingUrl": f"https://{ORG_SLUG}.cal.com/{USERNAME}/{slug}",
     }
     record.update(extra)
+    if "bookingFields" not in extra:
+        record["bookingFields"] = default_booking_fields(record["locations"], disable_guests=record["disableGuests"])
     return record
 
 

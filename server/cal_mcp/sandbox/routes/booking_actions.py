@@ -49,7 +49,7 @@ async def cancel_booking(request: Request) -> Response:
     if "seatUid" in body:
         raise bad_request("Invalid seatUid: this seat does not exist or has already been cancelled.")
     me = get_me(state)
-    reason = body.get("cancellationReason")
+    reason = body.get("cancellationReason") or ""
     booking = state.table(BOOKINGS_TABLE).get(uid)
     if booking is None:
         # A recurring series' uid cancels every occurrence that has not happened yet.

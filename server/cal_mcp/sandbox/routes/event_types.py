@@ -15,7 +15,7 @@ from cal_mcp.sandbox.core_checks import raise_if
 from cal_mcp.sandbox.core_lookup import find_user, get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import ok, path_int, query_int, query_list, require_version, state_of
-from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, event_type_record
+from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, event_type_record, event_type_user
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
 
 if TYPE_CHECKING:
@@ -32,10 +32,11 @@ def _in_org(request: Request) -> bool:
     return (org_slug in (None, ORG_SLUG)) and (org_id in (None, ORG_ID))
 
 
-def _dynamic_event_type(usernames: list[str]) -> dict[str, Any]:
+def _dynamic_event_type(state: SandboxState, usernames: list[str]) -> dict[str, Any]:
     """Cal's dynamic group event (no stored event type): 30 minutes with every listed user."""
     record = event_type_record(0, "Group Meeting", "dynamic", 30, "Dynamic group meeting")
-    record.update(ownerId=0, users=usernames, bookingUrl=f"https://cal.com/{'+'.join(usernames)}")
+    users = [event_type_user(find_user(state, username=u) or {"id": 0, "username": u}) for u in usernames]
+    record.update(ownerId=0, users=users, bookingUrl=f"https://cal.com/{'+'.join(usernames)}")
     return record
 
 
@@ -67,7 +68,7 @@ async def list_event_types(request: Request) -> Response:
         missing = [u for u in usernames if find_user(state, username=u) is None]
         if missing:
             raise not_found(f"User with username {missing[0]} not found")
-        found = [_dynamic_event_type(usernames)]
+        found = [_dynamic_event_type(state, usernames)]
     else:
         found = _user_event_types(state, sort)
     if not found:

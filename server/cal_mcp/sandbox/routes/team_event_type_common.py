@@ -30,6 +30,7 @@ from cal_mcp.sandbox.routes.plat_common import (
     validate,
 )
 from cal_mcp.sandbox.routes.team_common import membership_of, team_memberships
+from cal_mcp.sandbox.seed_core import default_booking_fields
 from cal_mcp.sandbox.state import SandboxState
 
 TABLE = "team_event_types"
@@ -159,9 +160,10 @@ def build_event_type(state: SandboxState, team: dict[str, Any], body: dict[str, 
     if any(e["teamId"] == team["id"] and e["slug"] == body["slug"] for e in rows.values()):
         raise bad_request(f"Event type with slug '{body['slug']}' already exists in team id={team['id']}.")
     scheduling_type = SCHEDULING_TYPES[body["schedulingType"]]
-    # Cal also lists its default name/email/… fields, but the output schema types their isDefault as an
-    # object, so no Cal answer validates; like the core event types, only the caller's fields are listed.
-    booking_fields = [_custom_field(f) for f in body.get("bookingFields", []) if f.get("slug") not in _DEFAULT_SLUGS]
+    # Cal's system fields (name, email, …) are always listed, with the caller's own fields among them.
+    custom = [_custom_field(f) for f in body.get("bookingFields", []) if f.get("slug") not in _DEFAULT_SLUGS]
+    locations = body.get("locations") or [{"type": "integration", "integration": "cal-video"}]
+    booking_fields = default_booking_fields(locations, disable_guests=body.get("disableGuests", False), custom=custom)
     recurrence = body.get("recurrence")
     event: dict[str, Any] = {
         "id": next_free_id(state, TABLE, FIRST_ID),
@@ -169,7 +171,7 @@ def build_event_type(state: SandboxState, team: dict[str, Any], body: dict[str, 
         "title": body["title"],
         "slug": body["slug"],
         "description": body.get("description", ""),
-        "locations": body.get("locations") or [{"type": "integration", "integration": "cal-video"}],
+        "locations": locations,
         "bookingFields": booking_fields,
         "disableGuests": body.get("disableGuests", False),
         "slotInterval": body.get("slotInterval"),
