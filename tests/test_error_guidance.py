@@ -50,6 +50,11 @@ TABLE = [
         ("bookingUid", "CAL_FETCH_ALL_BOOKINGS")),
     Row("validation-unknown-argument", "CAL_RETRIEVE_MY_INFORMATION", {"userId": 3}, None, "invalid_arguments",
         ("`userId`",)),
+    # Cal's global ValidationPipe in production: "Bad Request Exception", no field named (app.ts, filter).
+    Row("400-unnamed", "CAL_POST_WEBHOOK_EVENT",
+        {"subscriberUrl": "https://hooks.example.com/x", "triggers": ["BOOKING_CREATED"], "active": True},
+        cal_error(400, "BadRequestException", "Bad Request Exception"), "cal_api_error",
+        ("400", "without naming it", "schema and description")),
     Row("no-key", "CAL_RETRIEVE_MY_INFORMATION", {}, None, "not_configured", ("CAL_API_KEY", "--sandbox"),
         api_key=None),
     Row("401", "CAL_RETRIEVE_MY_INFORMATION", {}, cal_error(401, "UnauthorizedException", "Invalid API key"),

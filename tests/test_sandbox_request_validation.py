@@ -15,7 +15,7 @@ from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.sandbox import cal_api
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.request_gate import implemented_operations
-from cal_mcp.sandbox.request_validation import validate_request
+from cal_mcp.sandbox.request_validation import EXPLANATION_HEADER, validate_request, whitelisted_body
 from cal_mcp.specs import ToolSpec, load_specs
 from cal_mcp.validation import apply_cal_rules
 from tests.contract_support import CONFIG, generate
@@ -63,6 +63,37 @@ def test_an_unknown_body_property_is_refused_by_name() -> None:
     assert _problems("POST", "/v2/bookings", body=_booking(colour="red"), headers=BOOKING) == [
         "property colour should not exist"
     ]
+
+
+def test_outside_cals_variant_pipes_an_unknown_property_is_stripped_not_refused() -> None:
+    # apps/api/v2/src/app.ts: the global ValidationPipe has whitelist but no forbidNonWhitelisted.
+    body = {"title": "Intro", "slug": "intro", "lengthInMinutes": 30, "colour": "red"}
+    assert _problems("POST", "/v2/event-types", body=body, headers=EVENT_TYPES) == []
+    found = cal_api.match("POST", "/v2/event-types")
+    assert found is not None
+    assert whitelisted_body(found[0], body) == {"title": "Intro", "slug": "intro", "lengthInMinutes": 30}
+
+
+async def test_a_global_pipe_refusal_reads_as_cals_production_answer() -> None:
+    # filters/http-exception.filter.ts sends no details in production; BadRequestException({errors}) is
+    # worded "Bad Request Exception". The sandbox says what failed in a header the model never sees.
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.post("/v2/webhooks", headers={"Authorization": "Bearer k"},
+                                     json={"subscriberUrl": "https://hooks.example.com/x", "triggers": ["NOPE"],
+                                           "active": True})
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "BadRequestException", "message": "Bad Request Exception"}
+    assert "each value in triggers must be one of" in response.headers[EXPLANATION_HEADER]
+
+
+async def test_a_variant_pipe_refusal_carries_the_pipes_messages() -> None:
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.post("/v2/bookings/b1/cancel", headers={"Authorization": "Bearer k", **BOOKING},
+                                     json={"seatUid": "s1", "cancelSubsequentBookings": True})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "property cancelSubsequentBookings should not exist"
 
 
 def test_an_unknown_nested_property_is_refused_with_its_dotted_path() -> None:
@@ -129,8 +160,8 @@ def test_event_type_locations_are_checked_against_the_variant_their_type_names()
 
     assert post([{"type": "address", "address": "1 Main St", "public": True}, {"type": "integration",
                  "integration": "cal-video"}]) == []
+    # Undeclared keys are stripped, not refused, outside Cal's variant pipes (app.ts: whitelist only).
     assert post([{"type": "link", "address": "1 Main St", "public": True}]) == [
-        "property locations.0.address should not exist",
         "locations.0.link should not be empty",
     ]
     unknown = post([{"type": "carrier-pigeon"}])

@@ -179,7 +179,7 @@ async def test_a_team_event_types_own_fields_sit_between_cals_system_fields() ->
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox",
                                  headers={"Authorization": "Bearer x"}) as api:
         answer = await api.post(f"/v2/teams/{TEAM_SALES}/event-types", json={
-            "title": "Shapes", "slug": "shapes", "lengthInMinutes": 30, "schedulingType": "COLLECTIVE",
+            "title": "Shapes", "slug": "shapes", "lengthInMinutes": 30, "schedulingType": "collective",
             "assignAllTeamMembers": True, "disableGuests": True,
             "bookingFields": [{"type": "text", "slug": "company", "label": "Company", "required": False}]})
     assert answer.status_code == 201, answer.text

@@ -78,6 +78,9 @@ class Variants(_Frozen):
     choices: tuple[Choice, ...] = Field(min_length=1)
     # Cal's message when no choice applies (only for rules without a fallback choice).
     otherwise: str | None = None
+    # "forbid": Cal's pipe validates the choice with forbidNonWhitelisted, so other fields are errors;
+    # "ignore": Cal validates the choice without whitelisting (event-type locations), so they pass unread.
+    extra: Literal["forbid", "ignore"] = "forbid"
 
     @model_validator(mode="after")
     def _fallback_is_last(self) -> Variants:
@@ -119,6 +122,11 @@ class CalRules(_Frozen):
     variants: tuple[Variants, ...] = ()
     fields: tuple[FieldRule, ...] = ()
     drop: tuple[DropRule, ...] = ()
+
+    def forbids_unknown(self, at: str) -> bool:
+        """Whether Cal refuses undeclared fields at ``at`` (a custom pipe with forbidNonWhitelisted);
+        elsewhere its global ValidationPipe strips them (``apps/api/v2/src/app.ts``: whitelist only)."""
+        return any(v.at == at and v.extra == "forbid" for v in self.variants)
 
     def is_empty(self) -> bool:
         return not (self.variants or self.fields or self.drop)
@@ -208,7 +216,7 @@ def _variant_violations(rule: Variants, prefix: str, data: Mapping[str, Any]) ->
                 source=rule.source,
             )
     accepted = set(rule.accepted(choice))
-    for name in (name for name in data if name not in accepted):
+    for name in (name for name in data if name not in accepted and rule.extra == "forbid"):
         yield Violation(
             field=prefix + name,
             cal_message=f"property {prefix}{name} should not exist",

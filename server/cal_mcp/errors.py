@@ -33,6 +33,7 @@ VERIFY_TOOL_BY_TOOLSET = {
     "me": "CAL_RETRIEVE_MY_INFORMATION",
 }
 SLOT_TAKEN = "already has booking at this time or is not available"
+UNNAMED_BAD_REQUEST = "Bad Request Exception"
 
 
 class CalMcpError(Exception):
@@ -145,6 +146,13 @@ def hint_for_status(
         return (
             "That time is no longer free. Call CAL_GET_AVAILABLE_SLOTS_INFO again and offer the user "
             "one of the returned slots."
+        )
+    if status == 400 and message.strip() == UNNAMED_BAD_REQUEST:
+        # Cal's global ValidationPipe refusal; its production API hides which field failed
+        # (apps/api/v2/src/filters/http-exception.filter.ts).
+        return (
+            "Cal.com refused an argument without naming it. Check each argument against the tool's schema and "
+            "description (formats, allowed values, values that must match existing IDs), fix it and call again."
         )
     if status in (400, 422):
         return "Fix the arguments named in the message (see the tool's input schema) and call again."

@@ -23,11 +23,17 @@ _CODES = {
 class CalHTTPError(Exception):
     """Raised by sandbox routes; rendered as Cal's ``{"status": "error", ...}`` envelope."""
 
-    def __init__(self, status: int, message: str, details: Any = None) -> None:
+    def __init__(
+        self, status: int, message: str, details: Any = None, *, headers: dict[str, str] | None = None,
+        hide_details: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details
+        self.headers = headers or {}
+        # Cal's production filter sends no ``details`` (http-exception.filter.ts: IS_PRODUCTION).
+        self.hide_details = hide_details
 
     @property
     def code(self) -> str:
@@ -52,10 +58,13 @@ def not_found(message: str) -> CalHTTPError:
 
 def error_response(request: Request, exc: CalHTTPError) -> JSONResponse:
     details = exc.details if exc.details is not None else {"message": exc.message, "statusCode": exc.status}
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if not exc.hide_details:
+        error["details"] = details
     body = {
         "status": "error",
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "path": request.url.path,
-        "error": {"code": exc.code, "message": exc.message, "details": details},
+        "error": error,
     }
-    return JSONResponse(body, status_code=exc.status, headers={"X-Request-Id": "sandbox"})
+    return JSONResponse(body, status_code=exc.status, headers={"X-Request-Id": "sandbox", **exc.headers})

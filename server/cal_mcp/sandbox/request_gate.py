@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cal_mcp.sandbox import cal_api
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, error_response
-from cal_mcp.sandbox.request_validation import validate_request
+from cal_mcp.sandbox.request_validation import refusal, validate_request, whitelisted_body
 
 
 def implemented_operations(routes: Iterable[BaseRoute]) -> frozenset[str]:
@@ -48,45 +48,45 @@ class CalRequestGate:
             await self.app(scope, receive, send)
             return
         op, path_params = found
-        raw, replay = await _buffer(receive)
-        problem = self._problem(scope, op, path_params, raw)
+        raw = await _buffer(receive)
+        problem, body = self._checked(scope, op, path_params, raw)
         if problem is not None:
-            await error_response(Request(scope), problem)(scope, replay, send)
+            await error_response(Request(scope), problem)(scope, _replay(raw, receive), send)
             return
-        await self.app(scope, replay, send)
+        if body is not None:  # what the handler sees: the body with undeclared properties stripped
+            raw = json.dumps(body).encode()
+        await self.app(_with_length(scope, len(raw)), _replay(raw, receive), send)
 
-    def _problem(
+    def _checked(
         self, scope: Scope, op: cal_api.Operation, path_params: dict[str, str], raw: bytes
-    ) -> CalHTTPError | None:
+    ) -> tuple[CalHTTPError | None, Any]:
+        """(Cal's refusal or None, the whitelisted body or None)."""
         body: Any = None
         if raw:
             try:
                 body = json.loads(raw)
             except ValueError:
-                return bad_request("Request body is not valid JSON.")
+                return bad_request("Request body is not valid JSON."), None
         query: dict[str, list[str]] = {}
         for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(name, []).append(value)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         messages = validate_request(op, path_params=path_params, query=query, headers=headers, body=body)
         if messages:
-            return bad_request(", ".join(messages), messages)
+            return refusal(op, messages), None
         if op.operation_id not in self.implemented:
-            return CalHTTPError(501, f"The sandbox does not implement {op.operation_id} ({op.method} {op.path}).")
-        return None
+            message = f"The sandbox does not implement {op.operation_id} ({op.method} {op.path})."
+            return CalHTTPError(501, message), None
+        return None, whitelisted_body(op, body) if isinstance(body, dict) else None
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a ``receive`` that hands it to the app again."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
+def _with_length(scope: Scope, length: int) -> Scope:
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands ``body`` to the app once, then passes on (disconnects)."""
     sent = False
 
     async def replay() -> Message:
@@ -96,4 +96,17 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return body, replay
+    return replay
+
+
+async def _buffer(receive: Receive) -> bytes:
+    """The whole request body."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

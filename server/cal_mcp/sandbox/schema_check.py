@@ -1,6 +1,8 @@
 """One JSON value against one schema from the Cal facts, with class-validator's messages.
 
-Cal's DTOs are NestJS classes checked by class-validator (``whitelist`` + ``forbidNonWhitelisted``); the
+Cal's DTOs are NestJS classes checked by class-validator with ``whitelist``: undeclared properties are
+stripped by Cal's global ValidationPipe (``apps/api/v2/src/app.ts``), and refused only by the custom
+pipes that also set ``forbidNonWhitelisted`` (``forbid=True`` here; see ``request_validation``). The
 OpenAPI schemas in ``cal_api_facts.json`` are generated from those classes, so walking a schema and
 wording each failure as the matching decorator would (``IsString``, ``IsInt``, ``IsEnum``, ``Min``,
 ``ArrayMinSize``, ``ValidateNested`` …) gives the messages Cal answers with. Paths are dotted, as
@@ -57,36 +59,43 @@ def join(path: str, name: str | int) -> str:
     return f"{path}.{name}" if path else str(name)
 
 
-def check(node: Any, value: Any, path: str) -> list[str]:
-    """Messages for ``value`` at ``path`` (a dotted wire path; "" for a whole body) against ``node``."""
+def check(node: Any, value: Any, path: str, *, forbid: bool = False) -> list[str]:
+    """Messages for ``value`` at ``path`` (a dotted wire path; "" for a whole body) against ``node``.
+
+    ``forbid``: undeclared properties are errors (``forbidNonWhitelisted``) rather than stripped."""
     schema = prepared(node)
     if value is None:
         return [] if schema.get("nullable") else [f"{path} should not be empty"]
     if "anyOf" in schema:
-        return _any_of(schema["anyOf"], value, path)
+        return _any_of(schema["anyOf"], value, path, forbid)
     kind = schema.get("type")
     if kind == "object" or (kind is None and "properties" in schema):
-        return _object(schema, value, path)
+        return _object(schema, value, path, forbid)
     if kind == "array":
-        return _array(schema, value, path)
+        return _array(schema, value, path, forbid)
     return scalar(schema, value, path)
 
 
-def _object(schema: Mapping[str, Any], value: Any, path: str) -> list[str]:
+def _object(schema: Mapping[str, Any], value: Any, path: str, forbid: bool) -> list[str]:
     if not isinstance(value, Mapping):
         return [f"{path} must be an object"]
-    return object_members(schema, value, path)
+    return object_members(schema, value, path, forbid=forbid)
 
 
-def object_members(schema: Mapping[str, Any], value: Mapping[str, Any], path: str) -> list[str]:
+def _free_form(schema: Mapping[str, Any]) -> bool:
+    """Free-form objects (metadata, bookingFieldsResponses) declare no properties: any key goes."""
+    extra = schema.get("additionalProperties")
+    return not schema.get("properties") or extra is True or isinstance(extra, Mapping)
+
+
+def object_members(
+    schema: Mapping[str, Any], value: Mapping[str, Any], path: str, *, forbid: bool = False
+) -> list[str]:
     """Messages for the members of an object (``path`` is "" for a whole body)."""
     properties: Mapping[str, Any] = schema.get("properties", {})
-    extra = schema.get("additionalProperties")
-    # Free-form objects (metadata, bookingFieldsResponses) declare no properties: any key goes.
-    free_form = not properties or extra is True or isinstance(extra, Mapping)
     required = set(schema.get("required", ()))
     found: list[str] = []
-    if not free_form:
+    if forbid and not _free_form(schema):
         found += [f"property {join(path, key)} should not exist" for key in value if key not in properties]
     for name, sub in properties.items():
         if name not in value:
@@ -95,11 +104,11 @@ def object_members(schema: Mapping[str, Any], value: Mapping[str, Any], path: st
         elif value[name] is None and name not in required:
             continue  # IsOptional: null and undefined skip every other check
         else:
-            found += check(sub, value[name], join(path, name))
+            found += check(sub, value[name], join(path, name), forbid=forbid)
     return found
 
 
-def _array(schema: Mapping[str, Any], value: Any, path: str) -> list[str]:
+def _array(schema: Mapping[str, Any], value: Any, path: str, forbid: bool) -> list[str]:
     if not isinstance(value, list):
         return [f"{path} must be an array"]
     found: list[str] = []
@@ -112,7 +121,8 @@ def _array(schema: Mapping[str, Any], value: Any, path: str) -> list[str]:
     for index, item in enumerate(value):
         # Nested DTOs report per item (``attendees.0.email``); scalar decorators with ``each: true``
         # report once for the array ("each value in guests must be an email").
-        found += check(items, item, join(path, index)) if nested else scalar(items, item, path, each=True)
+        found += (check(items, item, join(path, index), forbid=forbid) if nested
+                  else scalar(items, item, path, each=True))
     return list(dict.fromkeys(found))
 
 
@@ -125,7 +135,18 @@ def _tags(alternative: Mapping[str, Any]) -> tuple[Any, ...] | None:
     return tuple(enum) if enum else None
 
 
-def _any_of(alternatives: list[Any], value: Any, path: str) -> list[str]:
+def _chosen(alternatives: list[Any], value: Any) -> list[Mapping[str, Any]] | None:
+    """The alternatives ``value``'s ``type`` selects; all when they are not type-discriminated; None
+    when ``value`` carries a ``type`` none of them takes."""
+    options = [prepared(a) for a in alternatives]
+    tags = [_tags(o) for o in options]
+    if not all(t is not None for t in tags) or not isinstance(value, Mapping):
+        return options
+    chosen = [o for o, t in zip(options, tags, strict=True) if t is not None and value.get("type") in t]
+    return chosen or None
+
+
+def _any_of(alternatives: list[Any], value: Any, path: str, forbid: bool) -> list[str]:
     options = [prepared(a) for a in alternatives]
     tags = [_tags(o) for o in options]
     if all(t is not None for t in tags):
@@ -139,7 +160,7 @@ def _any_of(alternatives: list[Any], value: Any, path: str) -> list[str]:
         options = chosen
     best: list[str] | None = None
     for option in options:
-        found = check(option, value, path)
+        found = check(option, value, path, forbid=forbid)
         if not found:
             return []
         if best is None or len(found) < len(best):
@@ -214,3 +235,30 @@ def _string(schema: Mapping[str, Any], value: Any, label: str) -> list[str]:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         found.append(f"{label} must be shorter than or equal to {schema['maxLength']} characters")
     return found
+
+
+def whitelisted(node: Any, value: Any) -> Any:
+    """``value`` with every property its schema does not declare removed, as ``whitelist`` does.
+
+    Called on a value that passed ``check``; alternatives keep the union of what they declare."""
+    schema = prepared(node)
+    if "anyOf" in schema:
+        options = _chosen(schema["anyOf"], value) or []
+        if isinstance(value, Mapping) and all(o.get("type") == "object" or "properties" in o for o in options):
+            return _whitelisted_object(options, value)
+        return value
+    if isinstance(value, Mapping) and (schema.get("type") == "object" or "properties" in schema):
+        return _whitelisted_object([schema], value)
+    if isinstance(value, list) and schema.get("type") == "array":
+        return [whitelisted(schema.get("items", {}), item) for item in value]
+    return value
+
+
+def _whitelisted_object(options: list[Mapping[str, Any]], value: Mapping[str, Any]) -> Any:
+    if any(_free_form(o) for o in options):
+        return dict(value)
+    declared: dict[str, Any] = {}
+    for option in options:
+        for name, sub in option.get("properties", {}).items():
+            declared.setdefault(name, sub)
+    return {k: whitelisted(declared[k], v) for k, v in value.items() if k in declared}
