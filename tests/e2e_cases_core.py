@@ -587,7 +587,7 @@ def check_google_dry_run_url(data: Any, state: SandboxState) -> None:
 
 
 def check_outlook_saved(data: Any, state: SandboxState) -> None:
-    assert data == {"url": APP_ORIGIN}
+    assert data == {"redirectTo": APP_ORIGIN}  # Cal answers 301 Location: <url>
     outlook = [c for c in state.table("credentials").values() if c["type"] == "office365_calendar"]
     assert len(outlook) == 1 and calendar_store.calendars_of(state, outlook[0]["id"])
     assert OAUTH_STATE_TOKEN not in state.table("oauth_states")  # a state is good for one callback
@@ -603,7 +603,7 @@ def issue_state_with_invalid_google(state: SandboxState) -> None:
 
 
 def check_google_revalidated(data: Any, state: SandboxState) -> None:
-    assert data == {"url": RETURN_TO}
+    assert data == {"redirectTo": RETURN_TO}  # Cal answers 301 Location: <url>
     assert state.table("credentials")[CRED_GOOGLE_CALENDAR]["invalid"] is False
     google = [c for c in state.table("credentials").values() if c["type"] == "google_calendar"]
     assert len(google) == 1  # revalidated, not duplicated
@@ -754,13 +754,13 @@ def check_zoom_auth_url(data: Any, state: SandboxState) -> None:
 
 
 def check_teams_connected(data: Any, state: SandboxState) -> None:
-    assert data == {"url": RETURN_TO}
+    assert data == {"redirectTo": RETURN_TO}  # Cal answers 301 Location: <url>
     assert [c["type"] for c in state.table("credentials").values()].count("office365_video") == 1
 
 
 def check_callback_refused(data: Any, state: SandboxState) -> None:
     # A state the sandbox never issued: Cal sends the user to onErrorReturnTo and connects nothing.
-    assert data == {"url": ON_ERROR}
+    assert data == {"redirectTo": ON_ERROR}  # Cal answers 301 Location: <url>
     assert all(c["type"] != "office365_video" for c in state.table("credentials").values())
 
 
@@ -801,7 +801,7 @@ def check_stripe_connect_url(data: Any, state: SandboxState) -> None:
 
 
 def check_stripe_saved(data: Any, state: SandboxState) -> None:
-    assert data == {"url": RETURN_TO}
+    assert data == {"redirectTo": RETURN_TO}  # Cal answers 301 Location: <url>
     mine = [c for c in state.table("credentials").values() if c["type"] == "stripe_payment" and c["userId"] == USER_ID]
     assert len(mine) == 1 and mine[0]["stripeUserId"].startswith("acct_")
 

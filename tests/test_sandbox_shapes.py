@@ -34,7 +34,8 @@ from tests.conftest import serve_in_thread
 from tests.e2e_cases_core import WEDNESDAY, at
 from tests.workflow import data
 
-SYSTEM_FIELDS = ["name", "email", "attendeePhoneNumber", "location", "title", "notes", "guests", "rescheduleReason"]
+# input-event-types.service.ts (transformInputBookingFields): what an API-created event type stores.
+SYSTEM_FIELDS = ["name", "email", "location", "title", "notes", "guests", "rescheduleReason"]
 
 
 class Sandbox:
@@ -136,7 +137,7 @@ async def test_rescheduling_records_who_rescheduled(sandbox: Sandbox) -> None:
 
 
 # --- event types: packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts
-# (users as objects) and packages/features/bookings/lib/getBookingFields.ts (the system booking fields).
+# (users as objects) and transformers/internal-to-api/booking-fields.ts (the system booking fields' output).
 
 
 async def test_event_types_list_their_users_as_objects(sandbox: Sandbox) -> None:
@@ -155,8 +156,9 @@ async def test_event_types_carry_cals_system_booking_fields(sandbox: Sandbox) ->
     assert (fields["name"]["type"], fields["name"]["required"]) == ("name", True)
     assert "hidden" not in fields["name"]  # NameDefaultFieldOutput_2024_06_14 declares none
     assert (fields["email"]["type"], fields["email"]["required"], fields["email"]["hidden"]) == ("email", True, False)
-    assert len(event_type["locations"]) == 1 and fields["location"]["hidden"] is True
-    assert fields["title"]["hidden"] is True and fields["attendeePhoneNumber"]["hidden"] is True
+    assert fields["location"] == {"isDefault": True, "type": "radioInput", "slug": "location", "required": False,
+                                  "hidden": False}
+    assert fields["title"]["hidden"] is True and "attendeePhoneNumber" not in fields
     assert not fields["notes"]["hidden"] and not fields["guests"]["hidden"]
 
 
@@ -168,9 +170,9 @@ async def test_team_event_types_carry_the_system_booking_fields(sandbox: Sandbox
                       {"type": "address", "address": "1 Sandbox Street", "public": True}]})
     assert [f["slug"] for f in created["bookingFields"]] == SYSTEM_FIELDS
     fields = {f["slug"]: f for f in created["bookingFields"]}
-    assert fields["location"]["hidden"] is False, "two locations to choose from"
+    assert fields["location"]["hidden"] is False
     listed = await sandbox.call("CAL_RETRIEVE_TEAM_EVENT_TYPES", {"teamId": TEAM_SALES})
-    assert all([f["slug"] for f in e["bookingFields"]][:4] == SYSTEM_FIELDS[:4] for e in listed)
+    assert all([f["slug"] for f in e["bookingFields"]][:3] == SYSTEM_FIELDS[:3] for e in listed)
 
 
 async def test_a_team_event_types_own_fields_sit_between_cals_system_fields() -> None:
@@ -184,6 +186,6 @@ async def test_a_team_event_types_own_fields_sit_between_cals_system_fields() ->
             "bookingFields": [{"type": "text", "slug": "company", "label": "Company", "required": False}]})
     assert answer.status_code == 201, answer.text
     fields = answer.json()["data"]["bookingFields"]
-    assert [f["slug"] for f in fields] == [*SYSTEM_FIELDS[:4], "company", *SYSTEM_FIELDS[4:]]
+    assert [f["slug"] for f in fields] == [*SYSTEM_FIELDS[:3], "company", *SYSTEM_FIELDS[3:]]
     by_slug = {f["slug"]: f for f in fields}
     assert by_slug["company"]["isDefault"] is False and by_slug["guests"]["hidden"] is True

@@ -110,28 +110,26 @@ def event_type_user(user: dict[str, Any]) -> dict[str, Any]:
 def default_booking_fields(
     locations: list[dict[str, Any]], *, disable_guests: bool = False, custom: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cal's system booking fields, always listed in an event type's ``bookingFields`` (isDefault: true), in
-    Cal's order: name, email, attendeePhoneNumber, location, the caller's own fields, title, notes, guests,
-    rescheduleReason (packages/features/bookings/lib/getBookingFields.ts). Each carries only the properties
-    its output schema declares (NameDefaultFieldOutput_2024_06_14 has no ``hidden``; the location field is
-    hidden unless there is more than one location to choose from)."""
+    """The booking fields an event type created through API v2 returns: Cal stores name, email, location, the
+    caller's own fields, title, notes, guests, rescheduleReason (input-event-types.service.ts,
+    transformInputBookingFields; no attendeePhoneNumber) and outputs each system field with exactly these
+    keys (transformers/internal-to-api/booking-fields.ts; undefined labels and placeholders are omitted)."""
 
-    def optional(slug: str, kind: str, label: str, *, required: bool = False, hidden: bool = False) -> dict[str, Any]:
-        return {"isDefault": True, "type": kind, "slug": slug, "label": label, "required": required,
-                "hidden": hidden, "placeholder": "", "disableOnPrefill": False}
+    def system(slug: str, kind: str, *, required: bool = False, hidden: bool = False) -> dict[str, Any]:
+        return {"isDefault": True, "type": kind, "slug": slug, "required": required, "disableOnPrefill": False,
+                "hidden": hidden}
 
+    del locations  # Cal shows the location question whatever the event type's locations are
     return [
-        {"isDefault": True, "type": "name", "slug": "name", "label": "Your name", "required": True,
-         "placeholder": "", "disableOnPrefill": False},
-        optional("email", "email", "Email address", required=True),
-        optional("attendeePhoneNumber", "phone", "Phone number", hidden=True),
-        {"isDefault": True, "type": "radioInput", "slug": "location", "label": "Location", "required": False,
-         "hidden": len(locations) <= 1},
+        {"isDefault": True, "type": "name", "slug": "name", "required": True, "label": "your_name",
+         "disableOnPrefill": False},
+        system("email", "email", required=True),
+        {"isDefault": True, "type": "radioInput", "slug": "location", "required": False, "hidden": False},
         *(custom or []),
-        optional("title", "text", "What is this meeting about?", required=True, hidden=True),
-        optional("notes", "textarea", "Additional notes"),
-        optional("guests", "multiemail", "Add guests", hidden=disable_guests),
-        optional("rescheduleReason", "textarea", "Reason for reschedule"),
+        system("title", "text", required=True, hidden=True),
+        system("notes", "textarea"),
+        system("guests", "multiemail", hidden=disable_guests),
+        system("rescheduleReason", "textarea"),
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
@@ -89,7 +89,7 @@ def _parse_state(raw: str) -> dict[str, Any]:
     return parsed
 
 
-async def save(request: Request) -> JSONResponse:
+async def save(request: Request) -> Response:
     """The provider's OAuth callback. Cal answers 301 to ``redir``/``origin``; the sandbox returns that
     URL in the body instead of redirecting, so no client is ever sent off to an external site."""
     calendar = _calendar_param(request, ("office365", "google"))

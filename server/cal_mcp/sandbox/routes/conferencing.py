@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
@@ -79,7 +79,7 @@ async def auth_url(request: Request) -> JSONResponse:
     return ok({"url": f"{_AUTH_URLS[app]}?{urlencode(query)}"})
 
 
-async def oauth_callback(request: Request) -> JSONResponse:
+async def oauth_callback(request: Request) -> Response:
     """Cal answers 301 to returnTo (onErrorReturnTo on failure); the sandbox returns the URL instead."""
     app = _app(request, ("zoom", "msteams"))
     decoded = json_oauth_state(request, "the auth-url endpoint")

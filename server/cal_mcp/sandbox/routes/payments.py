@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
@@ -76,7 +76,7 @@ async def connect(request: Request) -> JSONResponse:
     return ok({"authUrl": f"https://connect.stripe.com/oauth/authorize?{urlencode(query)}"})
 
 
-async def save(request: Request) -> JSONResponse:
+async def save(request: Request) -> Response:
     """Cal answers 301 to returnTo (onErrorReturnTo on any failure); the sandbox returns the URL."""
     decoded = json_oauth_state(request, "/v2/stripe/connect")
     on_error = decoded.get("onErrorReturnTo") or ""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import PlainTextResponse, Response
 
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import path_int, query_int
@@ -220,6 +220,8 @@ def oauth_granted(state: SandboxState, request: Request, decoded: dict[str, Any]
     return consume_oauth_state(state, str(decoded.get("accessToken")))
 
 
-def ok_url(url: str) -> JSONResponse:
-    """Where Cal's callback answers 301: the sandbox returns the URL, so no client is sent off-site."""
-    return JSONResponse({"url": url}, status_code=200, headers={"Location": url})
+def ok_url(url: str) -> Response:
+    """Cal's OAuth and Stripe callbacks end in NestJS ``@Redirect(undefined, 301)`` with the returned url:
+    an HTTP 301 whose ``Location`` is that url (empty when Cal has none), with Express's short text body
+    (calendars.controller.ts, conferencing.controller.ts, stripe.controller.ts). Nothing follows it here."""
+    return PlainTextResponse(f"Moved Permanently. Redirecting to {url}", status_code=301, headers={"Location": url})
