@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cal_mcp.sandbox.seed_core import SCHEDULE_EXTENDED_HOURS, SCHEDULE_WORKING_HOURS
-from cal_mcp.sandbox.seed_platform import (
+from cal_mcp.sandbox.seeds.core import SCHEDULE_EXTENDED_HOURS, SCHEDULE_WORKING_HOURS
+from cal_mcp.sandbox.seeds.platform import (
     ATTR_DEPARTMENT,
     ATTR_JOB_TITLE,
     ATTR_LANGUAGES,
@@ -37,7 +37,7 @@ from cal_mcp.sandbox.seed_platform import (
     TEAM_EVENT_SALES_DEMO,
     TEAM_SALES,
 )
-from cal_mcp.sandbox.seed_platform_apps import (
+from cal_mcp.sandbox.seeds.platform_apps import (
     MANAGED_USER_JORDAN,
     MANAGED_USER_RILEY,
     SEEDED_REFRESH_TOKENS,

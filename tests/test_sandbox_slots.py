@@ -10,7 +10,8 @@ import pytest
 from cal_mcp.sandbox import slots
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.seed_core import (
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.seeds.core import (
     EVENT_TYPE_CONSULTATION,
     EVENT_TYPE_DEEP_DIVE,
     EVENT_TYPE_INTRO_CALL,
@@ -34,7 +35,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def state(clock: FrozenClock) -> SandboxState:
-    return SandboxState(clock=clock)
+    return new_state(clock=clock)
 
 
 async def get_slots(client: httpx.AsyncClient, **params: object) -> dict[str, list[dict[str, str]]]:

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cal_mcp.sandbox.errors import CalHTTPError, error_response, unauthorized
+from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 
 ROUTE_MODULES = (
@@ -116,5 +117,5 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     app.add_route("/healthz", _healthz, methods=["GET"])
     app.add_route("/_sandbox/reset", _reset, methods=["POST"])
     app.add_middleware(CalAuthMiddleware)
-    app.state.cal = state or SandboxState()
+    app.state.cal = state or new_state()
     return app

@@ -15,8 +15,8 @@ from cal_mcp.sandbox.core_checks import raise_if
 from cal_mcp.sandbox.core_lookup import find_user, get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import ok, path_int, query_int, query_list, require_version, state_of
-from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, event_type_record
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE, event_type_record
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

@@ -17,19 +17,11 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes.org_users import org_user
-from cal_mcp.sandbox.routes.plat_common import (
-    is_bool,
-    is_obj,
-    list_of,
-    next_free_id,
-    non_empty_str,
-    org_id_of,
-    paging,
-    user_record,
-    validate,
-)
+from cal_mcp.sandbox.routes.plat_common import is_bool, is_obj, list_of, non_empty_str, org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.stores.records import next_free_id
+from cal_mcp.sandbox.stores.users import user_record
 
 _BASE = "/v2/organizations/{orgId}/users/{userId}/schedules"
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -16,9 +16,10 @@ from cal_mcp.sandbox.core_checks import Field, check_fields, check_list_items, r
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, require_version, state_of
-from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, SCHEDULES_TABLE, schedule_record
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
+from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, schedule_record
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

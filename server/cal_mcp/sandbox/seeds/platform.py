@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from cal_mcp.sandbox.routes import team_event_type_common as tet
-from cal_mcp.sandbox.routes.org_attribute_store import add_option, assign
-from cal_mcp.sandbox.routes.plat_common import iso
-from cal_mcp.sandbox.seed_platform_apps import seed_apps
+from cal_mcp.sandbox.seeds.platform_apps import seed_apps
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.org_attributes import add_option, assign
+from cal_mcp.sandbox.stores.records import iso
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
