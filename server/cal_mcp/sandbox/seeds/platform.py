@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.seeds.platform_apps import seed_apps
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.org_attributes import add_option, assign
 from cal_mcp.sandbox.stores.records import iso
+from cal_mcp.sandbox.stores.team_event_types import add_event_type
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
@@ -103,7 +103,7 @@ def _seed_team_event_types(state: SandboxState) -> None:
                               "description": "Monthly chat about the current book."}),
     ]
     for team_id, days_ago, body in specs:
-        event = tet.build_event_type(state, teams[team_id], {"lengthInMinutes": 30, **body})
+        event = add_event_type(state, teams[team_id], {"lengthInMinutes": 30, **body})
         event["_createdAt"] = (state.now() - timedelta(days=days_ago)).isoformat()
 
 
