@@ -9,11 +9,11 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.org_schedules import member_schedules_for_team
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores import team_event_types as team_events
+from cal_mcp.sandbox.stores.schedules import member_schedules_for_team
 from cal_mcp.sandbox.stores.teams import (
     add_membership,
     delete_team,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.state import ORG_ID, USER_ID, SandboxState
 from cal_mcp.sandbox.stores.records import drop_none, next_free_id
 from cal_mcp.sandbox.stores.users import user_record
 
@@ -137,3 +137,11 @@ def require_org_team(state: SandboxState, org_id: int, team_id: int) -> dict[str
             f"IsTeamInOrg - Team with id={team_id} is not part of the organization with id={org_id}."
         )
     return team
+
+
+def org_user(state: SandboxState, user_id: int) -> dict[str, Any]:
+    """A user of the organization (404 unless they hold an org membership)."""
+    user = user_record(state, user_id)
+    if user is None or membership_of(state, ORG_ID, user_id) is None:
+        raise not_found(f"User with id={user_id} not found in organization id={ORG_ID}.")
+    return user
