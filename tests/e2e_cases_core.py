@@ -1,8 +1,8 @@
 """End-to-end cases for the scheduling core: bookings, slots, event types, me, schedules, calendars,
 conferencing, payments and webhooks.
 
-Every case runs against freshly seeded sandbox state (see ``cal_mcp.sandbox.seed_core`` and
-``seed_platform*``). The sandbox clock is frozen at Monday 2026-11-23 08:00 UTC; London is on UTC in
+Every case runs against freshly seeded sandbox state (see ``cal_mcp.sandbox.seeds.core`` and
+``seeds.platform*``). The sandbox clock is frozen at Monday 2026-11-23 08:00 UTC; London is on UTC in
 November, so the seeded working hours (Mon–Fri 09:00–17:00 Europe/London) are 09:00–17:00 UTC. Seeded
 on Tuesday 24: the intro call at 10:00 (accepted) and the consultation at 13:00 (pending); on
 Wednesday 25: the quick chat at 15:00.

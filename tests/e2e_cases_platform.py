@@ -3,7 +3,7 @@
 Arguments come from the seeded sandbox: organization 501 (the sandbox user 1001 owns it), its teams
 601 Sales (1001 OWNER) and 602 Engineering (1001 ADMIN), the standalone team 650 Book Club, the
 memberships, team event types, attributes, member schedules, webhooks and the OAuth client with its
-two managed users (``cal_mcp.sandbox.seed_platform*``). Every write is checked in the sandbox state.
+two managed users (``cal_mcp.sandbox.seeds.platform*``). Every write is checked in the sandbox state.
 """
 
 from __future__ import annotations

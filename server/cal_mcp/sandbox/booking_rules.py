@@ -1,4 +1,4 @@
-"""Booking rules without HTTP: body validation, new records, list filters, Cal's status buckets.
+"""Booking rules without HTTP: body validation, list filters, Cal's status buckets (records: ``stores.bookings``).
 
 Records are stored in the BookingOutput_2024_08_13 wire shape; sandbox bookkeeping lives under
 keys starting with '_' (``_rescheduled``, ``_rejectionReason``) and is dropped on output.
