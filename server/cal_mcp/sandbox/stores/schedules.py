@@ -7,7 +7,7 @@ from typing import Any
 
 from cal_mcp.sandbox.errors import not_found
 from cal_mcp.sandbox.state import USER_ID, USER_TIME_ZONE, SandboxState
-from cal_mcp.sandbox.stores.users import user_record
+from cal_mcp.sandbox.stores.users import ME_TABLE, user_record
 
 SCHEDULES_TABLE = "schedules"  # ScheduleOutput_2024_06_11 shape
 ORG_USER_SCHEDULES_TABLE = "org_user_schedules"  # other org members' schedules, seeded by the platform seed
@@ -73,3 +73,10 @@ def member_schedules_for_team(state: SandboxState, user_id: int, event: dict[str
     chosen = [s for s in schedules if s["id"] == event.get("scheduleId")] or \
         [s for s in schedules if s.get("isDefault")]
     return [schedule_out(s) for s in chosen]
+
+
+def set_default_schedule(state: SandboxState, schedule_id: int | None) -> None:
+    """Point the user's defaultScheduleId at this schedule and keep every isDefault flag in step."""
+    state.table(ME_TABLE)[USER_ID]["defaultScheduleId"] = schedule_id
+    for schedule in state.table(SCHEDULES_TABLE).values():
+        schedule["isDefault"] = schedule["id"] == schedule_id
