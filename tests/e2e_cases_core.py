@@ -1,8 +1,8 @@
 """End-to-end cases for the scheduling core: bookings, slots, event types, me, schedules, calendars,
 conferencing, payments and webhooks.
 
-Every case runs against freshly seeded sandbox state (see ``cal_mcp.sandbox.seed_core`` and
-``seed_platform*``). The sandbox clock is frozen at Monday 2026-11-23 08:00 UTC; London is on UTC in
+Every case runs against freshly seeded sandbox state (see ``cal_mcp.sandbox.seeds.core`` and
+``seeds.platform*``). The sandbox clock is frozen at Monday 2026-11-23 08:00 UTC; London is on UTC in
 November, so the seeded working hours (Mon–Fri 09:00–17:00 Europe/London) are 09:00–17:00 UTC. Seeded
 on Tuesday 24: the intro call at 10:00 (accepted) and the consultation at 13:00 (pending); on
 Wednesday 25: the quick chat at 15:00.
@@ -16,11 +16,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cal_mcp.sandbox.booking_rules import new_booking
 from cal_mcp.sandbox.core_lookup import find_user
-from cal_mcp.sandbox.routes import calendar_store
 from cal_mcp.sandbox.routes.payments import connect_stripe
-from cal_mcp.sandbox.seed_core import (
+from cal_mcp.sandbox.seeds.core import (
     BOOKING_CANCELLED,
     BOOKING_PAST,
     BOOKING_PAST_DEEP_DIVE,
@@ -35,8 +33,8 @@ from cal_mcp.sandbox.seed_core import (
     SCHEDULE_EXTENDED_HOURS,
     SCHEDULE_WORKING_HOURS,
 )
-from cal_mcp.sandbox.seed_platform import BLAKE_ID, CASEY_ID, TEAM_ENGINEERING, TEAM_EVENT_SALES_DEMO, TEAM_SALES
-from cal_mcp.sandbox.seed_platform_apps import (
+from cal_mcp.sandbox.seeds.platform import BLAKE_ID, CASEY_ID, TEAM_ENGINEERING, TEAM_EVENT_SALES_DEMO, TEAM_SALES
+from cal_mcp.sandbox.seeds.platform_apps import (
     CRED_GOOGLE_CALENDAR,
     CRED_GOOGLE_MEET,
     CRED_ICS_FEED,
@@ -56,6 +54,8 @@ from cal_mcp.sandbox.state import (
     USERNAME,
     SandboxState,
 )
+from cal_mcp.sandbox.stores import calendars as calendar_store
+from cal_mcp.sandbox.stores.bookings import new_booking
 from tests.e2e_support import Case, Check
 
 TUESDAY = (DEFAULT_EPOCH + timedelta(days=1)).date().isoformat()  # 2026-11-24

@@ -3,7 +3,7 @@
 Arguments come from the seeded sandbox: organization 501 (the sandbox user 1001 owns it), its teams
 601 Sales (1001 OWNER) and 602 Engineering (1001 ADMIN), the standalone team 650 Book Club, the
 memberships, team event types, attributes, member schedules, webhooks and the OAuth client with its
-two managed users (``cal_mcp.sandbox.seed_platform*``). Every write is checked in the sandbox state.
+two managed users (``cal_mcp.sandbox.seeds.platform*``). Every write is checked in the sandbox state.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cal_mcp.sandbox.seed_core import SCHEDULE_EXTENDED_HOURS, SCHEDULE_WORKING_HOURS
-from cal_mcp.sandbox.seed_platform import (
+from cal_mcp.sandbox.seeds.core import SCHEDULE_EXTENDED_HOURS, SCHEDULE_WORKING_HOURS
+from cal_mcp.sandbox.seeds.platform import (
     ATTR_DEPARTMENT,
     ATTR_JOB_TITLE,
     ATTR_LANGUAGES,
@@ -37,7 +37,7 @@ from cal_mcp.sandbox.seed_platform import (
     TEAM_EVENT_SALES_DEMO,
     TEAM_SALES,
 )
-from cal_mcp.sandbox.seed_platform_apps import (
+from cal_mcp.sandbox.seeds.platform_apps import (
     MANAGED_USER_JORDAN,
     MANAGED_USER_RILEY,
     SEEDED_REFRESH_TOKENS,

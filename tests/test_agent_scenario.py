@@ -19,6 +19,7 @@ from cal_mcp.config import Settings
 from cal_mcp.registry import Registry
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
+from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, SandboxState
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
@@ -29,7 +30,7 @@ ATTENDEE = {"name": "Robin Agent", "email": "robin.agent@example.com", "timeZone
 
 @pytest.fixture(scope="module")
 def sandbox_state() -> SandboxState:
-    return SandboxState(clock=FrozenClock(DEFAULT_EPOCH))
+    return new_state(clock=FrozenClock(DEFAULT_EPOCH))
 
 
 @pytest.fixture(scope="module")

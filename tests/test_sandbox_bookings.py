@@ -10,7 +10,8 @@ import pytest
 
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.seed_core import (
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.seeds.core import (
     BOOKING_CANCELLED,
     BOOKING_PAST,
     BOOKING_UNCONFIRMED,
@@ -38,7 +39,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def state(clock: FrozenClock) -> SandboxState:
-    state = SandboxState(clock=clock)
+    state = new_state(clock=clock)
     # A round-robin team event type as the platform area seeds them (IDs >= 9000).
     state.table("users")[OTHER_HOST] = {"id": OTHER_HOST, "username": "robin.host", "name": "Robin Host",
                                         "email": "robin.host@sandbox.cal.test", "timeZone": "Europe/London"}

@@ -11,7 +11,8 @@ import pytest
 
 from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.request_validation import EXPLANATION_HEADER
-from cal_mcp.sandbox.seed_platform_apps import WEBHOOK_ORG, WEBHOOK_USER_BOOKINGS, WEBHOOK_USER_MEETINGS
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.seeds.platform_apps import WEBHOOK_ORG, WEBHOOK_USER_BOOKINGS, WEBHOOK_USER_MEETINGS
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, ORG_ID, USER_ID, SandboxState
 
 AUTH = {"Authorization": "Bearer sandbox-test-key"}
@@ -22,7 +23,7 @@ OAUTH = f"/v2/oauth-clients/{OAUTH_CLIENT_ID}"
 
 @pytest.fixture
 def state() -> SandboxState:
-    return SandboxState(clock=FrozenClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)))
+    return new_state(clock=FrozenClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)))
 
 
 @pytest.fixture

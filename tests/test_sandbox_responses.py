@@ -33,7 +33,8 @@ from referencing.jsonschema import DRAFT202012
 from cal_mcp.request_builder import build_request
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from cal_mcp.specs import ToolSpec, load_specs
 from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
 from tests.e2e_cases_core import CASES as CORE_CASES
@@ -335,7 +336,7 @@ class Answer:
 
 async def _ask(case: Case) -> Answer:
     spec = SPECS[case.tool]
-    state = SandboxState(clock=FrozenClock(DEFAULT_EPOCH))
+    state = new_state(clock=FrozenClock(DEFAULT_EPOCH))
     if case.setup:
         case.setup(state)
     request = build_request(spec, case.args, CONFIG)

@@ -18,8 +18,9 @@ from cal_mcp.config import Settings
 from cal_mcp.registry import Registry
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.seed_core import BOOKING_CANCELLED, BOOKING_UPCOMING, EVENT_TYPE_INTRO_CALL
-from cal_mcp.sandbox.seed_platform import TEAM_SALES
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.seeds.core import BOOKING_CANCELLED, BOOKING_UPCOMING, EVENT_TYPE_INTRO_CALL
+from cal_mcp.sandbox.seeds.platform import TEAM_SALES
 from cal_mcp.sandbox.state import (
     DEFAULT_EPOCH,
     OAUTH_CLIENT_ID,
@@ -49,7 +50,7 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def served(registry: Registry) -> Iterator[Sandbox]:
-    state = SandboxState(clock=FrozenClock(DEFAULT_EPOCH))
+    state = new_state(clock=FrozenClock(DEFAULT_EPOCH))
     with serve_in_thread(create_app(state)) as sandbox_url:
         settings = Settings(api_key="cal_shapes_key", base_url=sandbox_url, rate_limit_per_minute=0,
                             oauth_client_id=OAUTH_CLIENT_ID, oauth_client_secret=OAUTH_CLIENT_SECRET)
@@ -83,7 +84,7 @@ async def test_every_listed_webhook_id_is_a_string_that_fetches_that_webhook(san
 
 
 def test_webhook_ids_are_the_same_for_the_same_seed() -> None:
-    from cal_mcp.sandbox.routes.webhook_common import new_webhook_id
+    from cal_mcp.sandbox.stores.webhooks import new_webhook_id
 
     first, second = SandboxState(seed=7), SandboxState(seed=7)
     assert new_webhook_id(first) == new_webhook_id(second)
@@ -177,7 +178,7 @@ async def test_team_event_types_carry_the_system_booking_fields(sandbox: Sandbox
 
 async def test_a_team_event_types_own_fields_sit_between_cals_system_fields() -> None:
     # The MCP tool does not expose bookingFields/disableGuests, so this one asks the sandbox directly.
-    state = SandboxState(clock=FrozenClock(DEFAULT_EPOCH))
+    state = new_state(clock=FrozenClock(DEFAULT_EPOCH))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(state)), base_url="http://sandbox",
                                  headers={"Authorization": "Bearer x"}) as api:
         answer = await api.post(f"/v2/teams/{TEAM_SALES}/event-types", json={

@@ -10,14 +10,15 @@ import pytest
 from cal_mcp.sandbox import slots
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.seed_core import (
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.seeds.core import (
     EVENT_TYPE_CONSULTATION,
     EVENT_TYPE_DEEP_DIVE,
     EVENT_TYPE_INTRO_CALL,
     EVENT_TYPE_QUICK_CHAT,
     SCHEDULE_EXTENDED_HOURS,
 )
-from cal_mcp.sandbox.seed_platform_apps import CRED_GOOGLE_CALENDAR, CRED_ICS_FEED, GOOGLE_PRIMARY, ICS_FEED_URL
+from cal_mcp.sandbox.seeds.platform_apps import CRED_GOOGLE_CALENDAR, CRED_ICS_FEED, GOOGLE_PRIMARY, ICS_FEED_URL
 from cal_mcp.sandbox.state import USERNAME, SandboxState
 
 SLOTS = {"cal-api-version": "2024-09-04"}
@@ -35,7 +36,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def state(clock: FrozenClock) -> SandboxState:
-    return SandboxState(clock=clock)
+    return new_state(clock=clock)
 
 
 async def get_slots(client: httpx.AsyncClient, **params: object) -> dict[str, list[dict[str, str]]]:

@@ -13,6 +13,7 @@ from cal_mcp.config import Settings
 from cal_mcp.registry import Registry
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
+from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
@@ -30,7 +31,7 @@ class Loopback:
 
 @pytest.fixture(scope="module")
 def loopback(registry: Registry) -> Iterator[Loopback]:
-    state = SandboxState(clock=FrozenClock(DEFAULT_EPOCH))
+    state = new_state(clock=FrozenClock(DEFAULT_EPOCH))
     recorder = Recorder(create_app(state))
     with serve_in_thread(recorder) as sandbox_url:
         settings = Settings(api_key="cal_e2e_key", base_url=sandbox_url, rate_limit_per_minute=0,

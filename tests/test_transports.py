@@ -17,7 +17,8 @@ from cal_mcp.config import Settings
 from cal_mcp.registry import Registry
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
-from cal_mcp.sandbox.state import DEFAULT_EPOCH, SandboxState
+from cal_mcp.sandbox.seeds import new_state
+from cal_mcp.sandbox.state import DEFAULT_EPOCH
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
 from tests.workflow import book_and_cancel, data, weekday_after
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(create_app(SandboxState(clock=FrozenClock(DEFAULT_EPOCH)))) as url:
+    with serve_in_thread(create_app(new_state(clock=FrozenClock(DEFAULT_EPOCH)))) as url:
         yield url
 
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from cal_mcp.sandbox.app import create_app
-    from cal_mcp.sandbox.state import SandboxState
+    from cal_mcp.sandbox.seeds import new_state
 
     clock: Clock = Clock()
     if args.now:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("cal_mcp.sandbox").info(
         "Cal sandbox on http://%s:%d (fake data; no real calendar is touched)", args.host, args.port
     )
-    app = create_app(SandboxState(clock=clock, seed=args.seed))
+    app = create_app(new_state(clock=clock, seed=args.seed))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

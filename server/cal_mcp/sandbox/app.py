@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cal_mcp.sandbox.errors import CalHTTPError, error_response, unauthorized
 from cal_mcp.sandbox.request_gate import CalRequestGate, implemented_operations
+from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 
 ROUTE_MODULES = (
@@ -119,5 +120,5 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     # Added first, so it runs after authentication (Cal answers 401 before validating).
     app.add_middleware(CalRequestGate, implemented=implemented_operations(app.routes))
     app.add_middleware(CalAuthMiddleware)
-    app.state.cal = state or SandboxState()
+    app.state.cal = state or new_state()
     return app

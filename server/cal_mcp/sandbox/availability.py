@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cal_mcp.sandbox import slots
 from cal_mcp.sandbox.core_lookup import find_user, host_schedule, host_users, scheduling_type
-from cal_mcp.sandbox.seed_core import BOOKINGS_TABLE, RESERVATIONS_TABLE
+from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, RESERVATIONS_TABLE
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

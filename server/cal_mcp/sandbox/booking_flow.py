@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cal_mcp.sandbox import availability, slots
-from cal_mcp.sandbox.booking_rules import new_booking
 from cal_mcp.sandbox.core_lookup import (
     event_type_by_id,
     host_users,
@@ -26,8 +25,8 @@ from cal_mcp.sandbox.core_lookup import (
     user_event_type_by_slug,
 )
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.seed_core import BOOKINGS_TABLE, RESERVATIONS_TABLE
 from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, RESERVATIONS_TABLE, new_booking
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cal_mcp.sandbox.errors import not_found
-from cal_mcp.sandbox.seed_core import (
-    EVENT_TYPES_TABLE,
-    ME_TABLE,
-    SCHEDULES_TABLE,
-    TEAM_EVENT_TYPES_TABLE,
-)
 from cal_mcp.sandbox.state import USER_ID, USER_TIME_ZONE
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
+from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE
+from cal_mcp.sandbox.stores.team_event_types import TEAM_EVENT_TYPES_TABLE
+from cal_mcp.sandbox.stores.users import ME_TABLE
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

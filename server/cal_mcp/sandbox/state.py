@@ -2,20 +2,22 @@
 
 Records are stored in Cal's wire shape (what GET returns), so routes stay thin. Seeding is
 deterministic: the same ``seed`` and clock give the same data, and ``reset()`` goes back to it.
-Each area seeds its own tables (``seed_core``: user, event types, schedules, bookings, …;
-``seed_platform``: organization, teams, webhooks, calendars, OAuth client, …).
+The state runs the seeders it is given and knows none itself: ``cal_mcp.sandbox.seeds.new_state()``
+builds the seeded sandbox (``seeds.core``: user, event types, schedules, bookings, …;
+``seeds.platform``: organization, teams, webhooks, calendars, OAuth client, …).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from cal_mcp.sandbox.clock import Clock, FrozenClock
 
 Record = dict[str, Any]
+Seeder = Callable[["SandboxState"], None]
 
 # The seeded identity, shared by every area so that cross references line up.
 USER_ID = 1001
@@ -34,25 +36,23 @@ DEFAULT_EPOCH = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 class SandboxState:
-    def __init__(self, *, clock: Clock | None = None, seed: int = 0) -> None:
+    """``seeders`` run in order on every reset; without any the world starts empty."""
+
+    def __init__(self, *, clock: Clock | None = None, seed: int = 0, seeders: Iterable[Seeder] = ()) -> None:
         self.clock: Clock = clock or FrozenClock(DEFAULT_EPOCH)
         self.seed = seed
+        self.seeders: tuple[Seeder, ...] = tuple(seeders)
         self.tables: dict[str, dict[Any, Record]] = {}
         self._next_ids: dict[str, int] = {}
         self.random = random.Random(seed)
         self.reset()
 
     def reset(self) -> None:
-        """Forget every change and seed again (same seed, same clock)."""
-        # Imported here: the seed modules import this one for the identity constants.
-        from cal_mcp.sandbox.seed_core import seed_core
-        from cal_mcp.sandbox.seed_platform import seed_platform
-
+        """Forget every change and seed again (same seeders, same seed, same clock)."""
         self.tables = {}
         self._next_ids = {}
         self.random = random.Random(self.seed)
-        seeders: tuple[Callable[[SandboxState], None], ...] = (seed_core, seed_platform)
-        for seeder in seeders:
+        for seeder in self.seeders:
             seeder(self)
 
     def now(self) -> datetime:

@@ -10,7 +10,6 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox import availability, booking_flow
 from cal_mcp.sandbox.booking_flow import VERSION, find, series
-from cal_mcp.sandbox.booking_rules import new_booking
 from cal_mcp.sandbox.core_checks import Field, check_fields, check_list_items, raise_if
 from cal_mcp.sandbox.core_lookup import (
     event_type_by_id,
@@ -23,8 +22,9 @@ from cal_mcp.sandbox.core_lookup import (
 )
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, require_version, state_of
-from cal_mcp.sandbox.seed_core import BOOKINGS_TABLE, host_record, iso_ms
 from cal_mcp.sandbox.slots import parse_instant
+from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, host_record, new_booking
+from cal_mcp.sandbox.stores.records import iso_ms
 
 Record = dict[str, Any]
 CANCEL_FIELDS = {"cancellationReason": Field("string"), "cancelSubsequentBookings": Field("bool"),

@@ -19,8 +19,9 @@ from cal_mcp.sandbox.core_lookup import public
 from cal_mcp.sandbox.errors import bad_request
 from cal_mcp.sandbox.http import json_body, ok, page, query_int, query_list, require_version, state_of
 from cal_mcp.sandbox.routes.booking_actions import ROUTES as ACTION_ROUTES
-from cal_mcp.sandbox.seed_core import BOOKINGS_TABLE, TEAM_EVENT_TYPES_TABLE
 from cal_mcp.sandbox.slots import parse_instant
+from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE
+from cal_mcp.sandbox.stores.team_event_types import TEAM_EVENT_TYPES_TABLE
 
 VERSION = booking_flow.VERSION
 LIST_QUERY = frozenset({

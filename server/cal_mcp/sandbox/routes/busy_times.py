@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 
 from cal_mcp.sandbox.errors import bad_request, unauthorized
-from cal_mcp.sandbox.routes import calendar_store as cs
 from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.stores import calendars as cs
 
 _BRACKET = re.compile(r"^calendarsToLoad\[(\d+)\]\[(credentialId|externalId)\]$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -17,23 +17,22 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
 from cal_mcp.sandbox.http import json_body, ok, query_bool, state_of
-from cal_mcp.sandbox.routes import calendar_store as cs
 from cal_mcp.sandbox.routes.busy_times import busy_times
 from cal_mcp.sandbox.routes.plat_common import (
-    consume_oauth_state,
     enum,
     is_bool,
     is_int,
     is_num,
     is_str,
     is_url,
-    issue_oauth_state,
     list_of,
     non_empty_str,
     ok_url,
     validate,
 )
 from cal_mcp.sandbox.state import USER_EMAIL, USER_ID
+from cal_mcp.sandbox.stores import calendars as cs
+from cal_mcp.sandbox.stores.oauth import consume_oauth_state, issue_oauth_state
 
 _OAUTH_PROVIDERS = {
     "google": "https://accounts.google.com/o/oauth2/v2/auth",

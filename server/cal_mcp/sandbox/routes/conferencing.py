@@ -16,9 +16,10 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
 from cal_mcp.sandbox.http import ok, state_of
-from cal_mcp.sandbox.routes import calendar_store as cs
-from cal_mcp.sandbox.routes.plat_common import issue_oauth_state, json_oauth_state, oauth_granted, ok_url
+from cal_mcp.sandbox.routes.plat_common import json_oauth_state, oauth_granted, ok_url
 from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.stores import calendars as cs
+from cal_mcp.sandbox.stores.oauth import issue_oauth_state
 
 # app slug (as in the URL) → credential type
 APP_TYPES = {"google-meet": "google_video", "zoom": "zoom_video", "msteams": "office365_video"}

@@ -15,8 +15,8 @@ from cal_mcp.sandbox.core_checks import raise_if
 from cal_mcp.sandbox.core_lookup import find_user, get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import ok, path_int, query_int, query_list, require_version, state_of
-from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, event_type_record, event_type_user
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE, event_type_record, event_type_user
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
@@ -34,7 +34,7 @@ def _in_org(request: Request) -> bool:
 
 def _dynamic_event_type(state: SandboxState, usernames: list[str]) -> dict[str, Any]:
     """Cal's dynamic group event (no stored event type): 30 minutes with every listed user."""
-    record = event_type_record(0, "Group Meeting", "dynamic", 30, "Dynamic group meeting")
+    record = event_type_record(0, "Group Meeting", "dynamic", 30, "Dynamic group meeting", owner=get_me(state))
     users = [event_type_user(find_user(state, username=u) or {"id": 0, "username": u}) for u in usernames]
     record.update(ownerId=0, users=users, bookingUrl=f"https://cal.com/{'+'.join(usernames)}")
     return record

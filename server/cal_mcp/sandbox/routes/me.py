@@ -13,9 +13,8 @@ from cal_mcp.sandbox.core_checks import Field, check_fields, raise_if
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import not_found
 from cal_mcp.sandbox.http import json_body, ok, state_of
-from cal_mcp.sandbox.routes.schedules import set_default_schedule
-from cal_mcp.sandbox.seed_core import SCHEDULES_TABLE
 from cal_mcp.sandbox.slots import WEEKDAYS
+from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, set_default_schedule
 
 LOCALES = (
     "ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el",

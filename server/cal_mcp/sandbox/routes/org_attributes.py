@@ -8,7 +8,6 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import CalHTTPError, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes import org_attribute_store as store
 from cal_mcp.sandbox.routes.plat_common import (
     enum,
     is_bool,
@@ -21,6 +20,7 @@ from cal_mcp.sandbox.routes.plat_common import (
     validate,
 )
 from cal_mcp.sandbox.state import ORG_ID
+from cal_mcp.sandbox.stores import org_attributes as store
 
 _BASE = "/v2/organizations/{orgId}/attributes"
 _ATTRIBUTE_FIELDS = {

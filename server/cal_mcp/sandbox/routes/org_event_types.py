@@ -10,6 +10,7 @@ from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
+from cal_mcp.sandbox.stores import team_event_types as team_events
 
 _BASE = "/v2/organizations/{orgId}/teams"
 
@@ -25,7 +26,7 @@ async def all_org_event_types(request: Request) -> JSONResponse:
 async def create_event_type(request: Request) -> JSONResponse:
     state, team = tr.org_team_of(request)
     event = tet.build_event_type(state, team, await json_body(request))
-    return ok(tet.event_type_out(state, event), status=201)
+    return ok(team_events.event_type_out(state, event), status=201)
 
 
 async def list_event_types(request: Request) -> JSONResponse:
@@ -35,12 +36,13 @@ async def list_event_types(request: Request) -> JSONResponse:
 
 async def get_event_type(request: Request) -> JSONResponse:
     state, team = tr.org_team_of(request)
-    return ok(tet.event_type_out(state, tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))))
+    event = team_events.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    return ok(team_events.event_type_out(state, event))
 
 
 async def create_phone_call(request: Request) -> JSONResponse:
     state, team = tr.org_team_of(request)
-    tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    team_events.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 
 

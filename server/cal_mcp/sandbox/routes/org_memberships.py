@@ -11,16 +11,11 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import bad_request
 from cal_mcp.sandbox.http import json_body, ok, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.org_attribute_store import drop_assignments, member_attributes
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
-from cal_mcp.sandbox.routes.team_common import (
-    MEMBERSHIP_FIELDS,
-    add_membership,
-    membership_out,
-    team_memberships,
-    update_membership,
-)
+from cal_mcp.sandbox.routes.team_common import MEMBERSHIP_FIELDS
 from cal_mcp.sandbox.state import SandboxState
+from cal_mcp.sandbox.stores.org_attributes import drop_assignments, member_attributes
+from cal_mcp.sandbox.stores.teams import add_membership, membership_out, team_memberships, update_membership
 
 _BASE = "/v2/organizations/{orgId}/memberships"
 

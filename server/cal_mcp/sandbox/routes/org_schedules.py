@@ -1,7 +1,6 @@
-"""Availability schedules of organization members (ScheduleOutput_2024_06_11).
+"""/v2/organizations/{orgId}/…/schedules: availability schedules of organization members.
 
-The sandbox user's schedules are the core ``schedules`` table (the same ones /v2/schedules serves);
-other members' schedules live in ``org_user_schedules``.
+The records and their lookups live in ``stores.schedules``; this module checks bodies and serves them.
 """
 
 from __future__ import annotations
@@ -14,22 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cal_mcp.sandbox.errors import bad_request, not_found
+from cal_mcp.sandbox.errors import bad_request
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes.org_users import org_user
-from cal_mcp.sandbox.routes.plat_common import (
-    is_bool,
-    is_obj,
-    list_of,
-    next_free_id,
-    non_empty_str,
-    org_id_of,
-    paging,
-    user_record,
-    validate,
-)
+from cal_mcp.sandbox.routes.plat_common import is_bool, is_obj, list_of, non_empty_str, org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
-from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores.records import next_free_id
+from cal_mcp.sandbox.stores.schedules import find_schedule, make_default, schedule_out, schedules_of, table_for
+from cal_mcp.sandbox.stores.teams import org_user
+from cal_mcp.sandbox.stores.users import user_record
 
 _BASE = "/v2/organizations/{orgId}/users/{userId}/schedules"
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -37,27 +29,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIELDS = {"name": non_empty_str, "timeZone": non_empty_str, "availability": list_of(is_obj),
           "isDefault": is_bool, "overrides": list_of(is_obj)}
 DEFAULT_AVAILABILITY = [{"days": list(WEEKDAYS[:5]), "startTime": "09:00", "endTime": "17:00"}]
-
-
-def table_for(state: SandboxState, user_id: int) -> dict[Any, dict[str, Any]]:
-    return state.table("schedules" if user_id == USER_ID else "org_user_schedules")
-
-
-def schedule_out(schedule: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": schedule["id"],
-        "ownerId": schedule.get("ownerId", USER_ID),
-        "name": schedule["name"],
-        "timeZone": schedule["timeZone"],
-        "availability": schedule.get("availability", []),
-        "isDefault": bool(schedule.get("isDefault", False)),
-        "overrides": schedule.get("overrides", []),
-    }
-
-
-def schedules_of(state: SandboxState, user_id: int) -> list[dict[str, Any]]:
-    rows = [s for s in table_for(state, user_id).values() if s.get("ownerId", USER_ID) == user_id]
-    return sorted(rows, key=lambda s: s["id"])
 
 
 def _check_slots(body: dict[str, Any]) -> None:
@@ -81,21 +52,6 @@ def _check_slots(body: dict[str, Any]) -> None:
             errors.append(f"startTime {start} must be before endTime {end}")
     if errors:
         raise bad_request(", ".join(errors), errors)
-
-
-def _make_default(state: SandboxState, user_id: int, schedule_id: int) -> None:
-    for other in schedules_of(state, user_id):
-        other["isDefault"] = other["id"] == schedule_id
-    user = user_record(state, user_id)
-    if user is not None:
-        user["defaultScheduleId"] = schedule_id
-
-
-def find_schedule(state: SandboxState, user_id: int, schedule_id: int) -> dict[str, Any]:
-    schedule = table_for(state, user_id).get(schedule_id)
-    if schedule is None or schedule.get("ownerId", USER_ID) != user_id:
-        raise not_found(f"Schedule with id={schedule_id} not found for user id={user_id}.")
-    return schedule
 
 
 async def list_org_schedules(request: Request) -> JSONResponse:
@@ -133,7 +89,7 @@ async def create_user_schedule(request: Request) -> JSONResponse:
     }
     state.table(table_name)[schedule["id"]] = schedule
     if body["isDefault"] or not any(s.get("isDefault") for s in schedules_of(state, user["id"])):
-        _make_default(state, user["id"], schedule["id"])
+        make_default(state, user["id"], schedule["id"])
     return ok(schedule_out(schedule), status=201)
 
 
@@ -156,7 +112,7 @@ async def patch_user_schedule(request: Request) -> JSONResponse:
         if key in body:
             schedule[key] = body[key]
     if body.get("isDefault"):
-        _make_default(state, user["id"], schedule["id"])
+        make_default(state, user["id"], schedule["id"])
     return ok(schedule_out(schedule))
 
 
@@ -171,16 +127,6 @@ async def delete_user_schedule(request: Request) -> JSONResponse:
         if owner is not None and owner.get("defaultScheduleId") == schedule["id"]:
             owner["defaultScheduleId"] = None
     return JSONResponse({"status": "success"})
-
-
-def member_schedules_for_team(state: SandboxState, user_id: int, event: dict[str, Any] | None) -> list[dict]:
-    """A team member's schedules; with an event type, the one that event type uses for them."""
-    schedules = schedules_of(state, user_id)
-    if event is None:
-        return [schedule_out(s) for s in schedules]
-    chosen = [s for s in schedules if s["id"] == event.get("scheduleId")] or \
-        [s for s in schedules if s.get("isDefault")]
-    return [schedule_out(s) for s in chosen]
 
 
 ROUTES = [

@@ -8,23 +8,22 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, state_of
-from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.org_schedules import member_schedules_for_team
-from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, user_record, validate
-from cal_mcp.sandbox.routes.team_common import (
-    CREATE_TEAM_FIELDS,
-    MEMBERSHIP_FIELDS,
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
+from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
+from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores import team_event_types as team_events
+from cal_mcp.sandbox.stores.schedules import member_schedules_for_team
+from cal_mcp.sandbox.stores.teams import (
     add_membership,
     delete_team,
     membership_of,
     membership_out,
-    new_team,
     team_memberships,
     team_out,
     update_membership,
 )
-from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores.users import user_record
 
 _BASE = "/v2/organizations/{orgId}/teams"
 
@@ -110,7 +109,7 @@ async def member_schedules(request: Request) -> JSONResponse:
     if membership_of(state, team["id"], user_id) is None:
         raise not_found(f"User with id={user_id} is not a member of team id={team['id']}.")
     event_type_id = query_int(request, "eventTypeId", None)
-    event = tet.find_event_type(state, team["id"], event_type_id) if event_type_id is not None else None
+    event = team_events.find_event_type(state, team["id"], event_type_id) if event_type_id is not None else None
     return ok(member_schedules_for_team(state, user_id, event))
 
 

@@ -9,11 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from cal_mcp.sandbox.errors import CalHTTPError, bad_request, forbidden, not_found
+from cal_mcp.sandbox.errors import CalHTTPError, bad_request, forbidden
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
-from cal_mcp.sandbox.routes.org_attribute_store import assignments_of, drop_assignments
 from cal_mcp.sandbox.routes.plat_common import (
-    all_users,
     anything,
     enum,
     is_bool,
@@ -23,17 +21,17 @@ from cal_mcp.sandbox.routes.plat_common import (
     is_obj,
     is_str,
     is_url,
-    iso,
-    next_free_id,
     non_empty_str,
     nullable,
     org_id_of,
-    slugify,
-    user_record,
     validate,
 )
-from cal_mcp.sandbox.routes.team_common import WEEKDAYS, add_membership, membership_of
+from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import ORG_ID, USER_ID, SandboxState
+from cal_mcp.sandbox.stores.org_attributes import assignments_of, drop_assignments
+from cal_mcp.sandbox.stores.records import iso, next_free_id, slugify
+from cal_mcp.sandbox.stores.teams import add_membership, membership_of, org_user
+from cal_mcp.sandbox.stores.users import all_users, user_record
 
 _BASE = "/v2/organizations/{orgId}/users"
 CREATE_FIELDS = {
@@ -76,13 +74,6 @@ def org_user_out(state: SandboxState, user: dict[str, Any]) -> dict[str, Any]:
                     "username": user.get("username")},
     })
     return out
-
-
-def org_user(state: SandboxState, user_id: int) -> dict[str, Any]:
-    user = user_record(state, user_id)
-    if user is None or membership_of(state, ORG_ID, user_id) is None:
-        raise not_found(f"User with id={user_id} not found in organization id={ORG_ID}.")
-    return user
 
 
 def _matches_options(state: SandboxState, user_id: int, wanted: set[str], operator: str) -> bool:

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from cal_mcp.sandbox.http import json_body, ok, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
 from cal_mcp.sandbox.routes.plat_common import org_id_of
+from cal_mcp.sandbox.stores import webhooks as webhook_store
 
 _BASE = "/v2/organizations/{orgId}/webhooks"
 
@@ -21,25 +22,25 @@ async def list_webhooks(request: Request) -> JSONResponse:
 async def create_webhook(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     hook = wh.create(state_of(request), await json_body(request), "teamId", org_id)
-    return ok(wh.render(hook), status=201)
+    return ok(webhook_store.render(hook), status=201)
 
 
 async def get_webhook(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
-    return ok(wh.render(wh.find(state_of(request), request, "teamId", org_id)))
+    return ok(webhook_store.render(wh.find(state_of(request), request, "teamId", org_id)))
 
 
 async def patch_webhook(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     state = state_of(request)
     hook = wh.find(state, request, "teamId", org_id)
-    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+    return ok(webhook_store.render(wh.update(state, hook, await json_body(request))))
 
 
 async def delete_webhook(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
     state = state_of(request)
-    return ok(wh.delete(state, wh.find(state, request, "teamId", org_id)))
+    return ok(webhook_store.delete(state, wh.find(state, request, "teamId", org_id)))
 
 
 ROUTES = [

@@ -16,16 +16,12 @@ from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import ok, state_of
-from cal_mcp.sandbox.routes.plat_common import (
-    issue_oauth_state,
-    json_oauth_state,
-    next_free_id,
-    oauth_granted,
-    ok_url,
-)
-from cal_mcp.sandbox.routes.team_common import ADMIN_ROLES, membership_of
+from cal_mcp.sandbox.routes.plat_common import json_oauth_state, oauth_granted, ok_url
 from cal_mcp.sandbox.routes.team_requests import org_team_of
 from cal_mcp.sandbox.state import USER_EMAIL, USER_ID, USER_NAME, SandboxState
+from cal_mcp.sandbox.stores.oauth import issue_oauth_state
+from cal_mcp.sandbox.stores.records import next_free_id
+from cal_mcp.sandbox.stores.teams import ADMIN_ROLES, membership_of
 
 STRIPE_TYPE = "stripe_payment"
 

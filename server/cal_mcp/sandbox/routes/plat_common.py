@@ -1,4 +1,6 @@
-"""Helpers shared by the platform-area routes (teams, orgs, webhooks, calendars, OAuth clients).
+"""Request helpers shared by the platform-area routes (teams, orgs, webhooks, calendars, OAuth clients).
+
+Records and their lookups live in ``cal_mcp.sandbox.stores``; this module keeps what reads a request.
 
 Body validation mimics Cal's NestJS ``ValidationPipe`` with ``whitelist`` + ``forbidNonWhitelisted``:
 unknown top-level properties are rejected, and each declared property is type-checked with the
@@ -15,9 +17,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
+from cal_mcp.sandbox.errors import bad_request, forbidden
 from cal_mcp.sandbox.http import path_int, query_int
-from cal_mcp.sandbox.state import ORG_ID, USER_ID, SandboxState
+from cal_mcp.sandbox.state import ORG_ID, SandboxState
+from cal_mcp.sandbox.stores.oauth import consume_oauth_state
 
 Check = Callable[[str, Any], "str | None"]
 
@@ -135,64 +138,7 @@ def org_id_of(request: Request) -> int:
     return org_id
 
 
-def next_free_id(state: SandboxState, table: str, start: int) -> int:
-    """A new ID from the table's counter, skipping any ID already taken (seeds may set IDs directly)."""
-    rows = state.table(table)
-    while True:
-        candidate = state.new_id(table, start)
-        if candidate not in rows:
-            return candidate
-
-
-def user_record(state: SandboxState, user_id: int) -> dict[str, Any] | None:
-    """The sandbox user lives in the core's ``me`` table; other accounts in ``users``."""
-    return state.table("me" if user_id == USER_ID else "users").get(user_id)
-
-
-def all_users(state: SandboxState) -> list[dict[str, Any]]:
-    me = state.table("me").get(USER_ID)
-    return ([me] if me else []) + sorted(state.table("users").values(), key=lambda u: u["id"])
-
-
-def require_user(state: SandboxState, user_id: int) -> dict[str, Any]:
-    user = user_record(state, user_id)
-    if user is None:
-        raise not_found(f"User with id={user_id} not found.")
-    return user
-
-
-def drop_none(record: dict[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
-    """Cal omits unset optional properties; ``keep`` lists the nullable ones it sends as null."""
-    kept = set(keep)
-    return {k: v for k, v in record.items() if v is not None or k in kept}
-
-
-def iso(dt: Any) -> str:
-    """UTC instant as Cal's dates read: 2026-11-23T08:00:00Z (whole seconds)."""
-    return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def is_me(user_id: int) -> bool:
-    return user_id == USER_ID
-
-
 # --- OAuth connects (calendars, conferencing apps, Stripe): they never leave the sandbox -----------
-
-
-def issue_oauth_state(state: SandboxState, **extra: Any) -> str:
-    """A one-off token standing in for the access token Cal puts in OAuth ``state``."""
-    token = "sbx_state_" + state.new_uid()
-    state.table("oauth_states")[token] = {"userId": USER_ID, **extra}
-    return token
-
-
-def consume_oauth_state(state: SandboxState, token: Any) -> bool:
-    """Whether ``token`` is an issued state not used yet; using it spends it (one callback per state)."""
-    return state.table("oauth_states").pop(token, None) is not None
 
 
 def json_oauth_state(request: Request, issued_by: str) -> dict[str, Any]:

@@ -18,21 +18,11 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
 from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
-from cal_mcp.sandbox.routes.plat_common import (
-    enum,
-    is_email,
-    is_int,
-    is_obj,
-    is_str,
-    is_url,
-    iso,
-    next_free_id,
-    non_empty_str,
-    slugify,
-    validate,
-)
+from cal_mcp.sandbox.routes.plat_common import enum, is_email, is_int, is_obj, is_str, is_url, non_empty_str, validate
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import SandboxState
+from cal_mcp.sandbox.stores import webhooks as webhook_store
+from cal_mcp.sandbox.stores.records import iso, next_free_id, slugify
 
 LOCALES = ("ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el",
            "es-419", "fi", "hr", "it", "km", "nl", "pt", "ru", "sv", "tr", "zh-CN", "bg", "da", "en", "et", "fr",
@@ -184,25 +174,25 @@ async def list_webhooks(request: Request) -> JSONResponse:
 async def create_webhook(request: Request) -> JSONResponse:
     client = client_of(request)
     hook = wh.create(state_of(request), await json_body(request), "oAuthClientId", client["id"])
-    return ok(wh.render(hook), status=201)
+    return ok(webhook_store.render(hook), status=201)
 
 
 async def get_webhook(request: Request) -> JSONResponse:
     client = client_of(request)
-    return ok(wh.render(wh.find(state_of(request), request, "oAuthClientId", client["id"])))
+    return ok(webhook_store.render(wh.find(state_of(request), request, "oAuthClientId", client["id"])))
 
 
 async def patch_webhook(request: Request) -> JSONResponse:
     client = client_of(request)
     state = state_of(request)
     hook = wh.find(state, request, "oAuthClientId", client["id"])
-    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+    return ok(webhook_store.render(wh.update(state, hook, await json_body(request))))
 
 
 async def delete_webhook(request: Request) -> JSONResponse:
     client = client_of(request)
     state = state_of(request)
-    return ok(wh.delete(state, wh.find(state, request, "oAuthClientId", client["id"])))
+    return ok(webhook_store.delete(state, wh.find(state, request, "oAuthClientId", client["id"])))
 
 
 async def provider(request: Request) -> JSONResponse:

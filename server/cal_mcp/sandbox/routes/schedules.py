@@ -16,9 +16,10 @@ from cal_mcp.sandbox.core_checks import Field, check_fields, check_list_items, r
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, require_version, state_of
-from cal_mcp.sandbox.seed_core import EVENT_TYPES_TABLE, SCHEDULES_TABLE, schedule_record
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
+from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, schedule_record, set_default_schedule
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
@@ -79,13 +80,6 @@ def _clean_availability(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _clean_overrides(items: list[dict[str, Any]]) -> list[dict[str, str]]:
     cleaned = [{"date": i["date"], "startTime": i["startTime"], "endTime": i["endTime"]} for i in items]
     return sorted(cleaned, key=lambda o: (o["date"], o["startTime"]))
-
-
-def set_default_schedule(state: SandboxState, schedule_id: int | None) -> None:
-    """Point the user's defaultScheduleId at this schedule and keep every isDefault flag in step."""
-    get_me(state)["defaultScheduleId"] = schedule_id
-    for schedule in state.table(SCHEDULES_TABLE).values():
-        schedule["isDefault"] = schedule["id"] == schedule_id
 
 
 def _owned(state: SandboxState, schedule_id: int) -> dict[str, Any]:

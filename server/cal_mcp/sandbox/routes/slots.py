@@ -25,8 +25,9 @@ from cal_mcp.sandbox.core_lookup import (
 )
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
 from cal_mcp.sandbox.http import json_body, ok, query_list, require_version, state_of
-from cal_mcp.sandbox.seed_core import RESERVATIONS_TABLE, iso_ms
 from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.bookings import RESERVATIONS_TABLE
+from cal_mcp.sandbox.stores.records import iso_ms
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

@@ -14,18 +14,16 @@ from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes.plat_common import org_id_of, validate
-from cal_mcp.sandbox.routes.team_common import (
-    MEMBERSHIP_UPDATE_FIELDS,
+from cal_mcp.sandbox.routes.team_common import MEMBERSHIP_UPDATE_FIELDS, UPDATE_TEAM_FIELDS, update_team
+from cal_mcp.sandbox.state import SandboxState
+from cal_mcp.sandbox.stores.teams import (
     ROLES,
-    UPDATE_TEAM_FIELDS,
     find_membership,
     membership_out,
     require_org_team,
     require_role,
     team_out,
-    update_team,
 )
-from cal_mcp.sandbox.state import SandboxState
 
 Record = dict[str, Any]
 

@@ -11,21 +11,20 @@ from cal_mcp.sandbox.http import json_body, ok, path_int, query_list, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import paging, validate
-from cal_mcp.sandbox.routes.team_common import (
+from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
+from cal_mcp.sandbox.state import USER_ID
+from cal_mcp.sandbox.stores import team_event_types as team_events
+from cal_mcp.sandbox.stores.teams import (
     ADMIN_ROLES,
-    CREATE_TEAM_FIELDS,
-    MEMBERSHIP_FIELDS,
     add_membership,
     delete_team,
     find_team,
     membership_of,
     membership_out,
-    new_team,
     team_memberships,
     team_out,
     update_membership,
 )
-from cal_mcp.sandbox.state import USER_ID
 
 
 async def create_team(request: Request) -> JSONResponse:
@@ -100,7 +99,7 @@ async def delete_membership(request: Request) -> JSONResponse:
 async def create_event_type(request: Request) -> JSONResponse:
     state, team = tr.team_of(request, ADMIN_ROLES)
     event = tet.build_event_type(state, team, await json_body(request))
-    return ok(tet.event_type_out(state, event), status=201)
+    return ok(team_events.event_type_out(state, event), status=201)
 
 
 async def list_event_types(request: Request) -> JSONResponse:
@@ -112,20 +111,20 @@ async def list_event_types(request: Request) -> JSONResponse:
 
 async def get_event_type(request: Request) -> JSONResponse:
     state, team = tr.team_of(request)
-    event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
-    return ok(tet.event_type_out(state, event))
+    event = team_events.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    return ok(team_events.event_type_out(state, event))
 
 
 async def delete_event_type(request: Request) -> JSONResponse:
     state, team = tr.team_of(request, ADMIN_ROLES)
-    event = tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
-    tet.delete_event_type(state, event)
+    event = team_events.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    team_events.delete_event_type(state, event)
     return ok({"id": event["id"], "title": event["title"]})
 
 
 async def create_phone_call(request: Request) -> JSONResponse:
     state, team = tr.team_of(request, ADMIN_ROLES)
-    tet.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
+    team_events.find_event_type(state, team["id"], path_int(request, "eventTypeId"))
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 
 

@@ -3,28 +3,21 @@
 A record carries exactly one owner key: ``userId``, ``eventTypeId``, ``teamId`` or ``oAuthClientId``;
 the output DTO of each scope echoes that key. ``secret`` is stored, and echoed only because Cal's
 webhook output DTOs include it (it is the caller's own signing secret).
+
+This module checks request bodies and reads path/query parameters; the records live in ``stores.webhooks``.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 
-from cal_mcp.sandbox.errors import CalHTTPError, not_found
-from cal_mcp.sandbox.routes.plat_common import (
-    enum,
-    is_bool,
-    is_str,
-    is_url,
-    list_of,
-    paging,
-    validate,
-)
+from cal_mcp.sandbox.errors import not_found
+from cal_mcp.sandbox.routes.plat_common import enum, is_bool, is_str, is_url, list_of, paging, validate
 from cal_mcp.sandbox.state import SandboxState
+from cal_mcp.sandbox.stores import webhooks as store
 
-TABLE = "webhooks"
 TRIGGERS = (
     "BOOKING_CREATED", "BOOKING_PAYMENT_INITIATED", "BOOKING_PAID", "BOOKING_RESCHEDULED",
     "BOOKING_REQUESTED", "BOOKING_CANCELLED", "BOOKING_REJECTED", "BOOKING_NO_SHOW_UPDATED",
@@ -42,82 +35,27 @@ FIELDS = {
     "version": enum("2021-10-20"),
 }
 REQUIRED = ("active", "subscriberUrl", "triggers")
-OWNER_KEYS = ("userId", "eventTypeId", "teamId", "oAuthClientId")
-
-
-def render(hook: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": hook["id"],
-        "subscriberUrl": hook["subscriberUrl"],
-        "triggers": list(hook["triggers"]),
-        "active": hook["active"],
-        # Cal stores null when no template is set; "" means the same to its sender (falsy = default payload).
-        "payloadTemplate": hook.get("payloadTemplate") or "",
-    }
-    for key in OWNER_KEYS:
-        if hook.get(key) is not None:
-            out[key] = hook[key]
-    if hook.get("secret"):
-        out["secret"] = hook["secret"]
-    return out
-
-
-def owned(state: SandboxState, owner_key: str, owner: Any) -> list[dict[str, Any]]:
-    """This owner's webhooks, oldest first (the table keeps creation order; the IDs are uuids)."""
-    return [h for h in state.table(TABLE).values() if h.get(owner_key) == owner]
 
 
 def page_of(state: SandboxState, request: Request, owner_key: str, owner: Any) -> list[dict[str, Any]]:
     skip, take = paging(request)
-    return [render(h) for h in owned(state, owner_key, owner)[skip : skip + take]]
+    return [store.render(h) for h in store.owned(state, owner_key, owner)[skip : skip + take]]
 
 
 def find(state: SandboxState, request: Request, owner_key: str, owner: Any) -> dict[str, Any]:
     """Webhook IDs are uuid strings in Cal; anything that is not one of this owner's is a 404."""
     raw = request.path_params["webhookId"]
-    hook = state.table(TABLE).get(raw)
+    hook = state.table(store.TABLE).get(raw)
     if hook is None or hook.get(owner_key) != owner:
         raise not_found(f"Webhook with id={raw} not found.")
     return hook
 
 
-def new_webhook_id(state: SandboxState) -> str:
-    """A uuid (Cal's ``Webhook.id String @id @unique``), drawn from the sandbox's seeded random."""
-    return str(uuid.UUID(int=state.random.getrandbits(128), version=4))
-
-
 def create(state: SandboxState, body: dict[str, Any], owner_key: str, owner: Any) -> dict[str, Any]:
     validate(body, FIELDS, REQUIRED)
-    if any(h["subscriberUrl"] == body["subscriberUrl"] for h in owned(state, owner_key, owner)):
-        raise CalHTTPError(409, "Webhook with this subscriber url already exists.")
-    hook = {
-        "id": new_webhook_id(state),
-        owner_key: owner,
-        "subscriberUrl": body["subscriberUrl"],
-        "triggers": list(dict.fromkeys(body["triggers"])),
-        "active": body["active"],
-        "payloadTemplate": body.get("payloadTemplate"),
-        "secret": body.get("secret"),
-        "version": body.get("version", "2021-10-20"),
-        "createdAt": state.now().isoformat(),
-    }
-    state.table(TABLE)[hook["id"]] = hook
-    return hook
+    return store.create(state, body, owner_key, owner)
 
 
 def update(state: SandboxState, hook: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     validate(body, FIELDS)
-    url = body.get("subscriberUrl")
-    if url and url != hook["subscriberUrl"]:
-        owner_key = next(k for k in OWNER_KEYS if hook.get(k) is not None)
-        if any(h["subscriberUrl"] == url for h in owned(state, owner_key, hook[owner_key])):
-            raise CalHTTPError(409, "Webhook with this subscriber url already exists.")
-    for key in FIELDS:
-        if key in body:
-            hook[key] = list(dict.fromkeys(body[key])) if key == "triggers" else body[key]
-    return hook
-
-
-def delete(state: SandboxState, hook: dict[str, Any]) -> dict[str, Any]:
-    del state.table(TABLE)[hook["id"]]
-    return render(hook)
+    return store.update(state, hook, body)

@@ -11,13 +11,14 @@ from starlette.routing import Route
 from cal_mcp.sandbox.errors import forbidden, not_found
 from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
-from cal_mcp.sandbox.routes.team_common import ADMIN_ROLES, membership_of
 from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.stores import webhooks as webhook_store
+from cal_mcp.sandbox.stores.teams import ADMIN_ROLES, membership_of
 
 
 async def create_user_webhook(request: Request) -> JSONResponse:
     hook = wh.create(state_of(request), await json_body(request), "userId", USER_ID)
-    return ok(wh.render(hook), status=201)
+    return ok(webhook_store.render(hook), status=201)
 
 
 async def list_user_webhooks(request: Request) -> JSONResponse:
@@ -25,18 +26,18 @@ async def list_user_webhooks(request: Request) -> JSONResponse:
 
 
 async def get_user_webhook(request: Request) -> JSONResponse:
-    return ok(wh.render(wh.find(state_of(request), request, "userId", USER_ID)))
+    return ok(webhook_store.render(wh.find(state_of(request), request, "userId", USER_ID)))
 
 
 async def patch_user_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
     hook = wh.find(state, request, "userId", USER_ID)
-    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+    return ok(webhook_store.render(wh.update(state, hook, await json_body(request))))
 
 
 async def delete_user_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
-    return ok(wh.delete(state, wh.find(state, request, "userId", USER_ID)))
+    return ok(webhook_store.delete(state, wh.find(state, request, "userId", USER_ID)))
 
 
 def _owned_event_type(state: SandboxState, event_type_id: int) -> int:
@@ -60,7 +61,7 @@ async def create_event_type_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
     event_type_id = _owned_event_type(state, path_int(request, "eventTypeId"))
     hook = wh.create(state, await json_body(request), "eventTypeId", event_type_id)
-    return ok(wh.render(hook), status=201)
+    return ok(webhook_store.render(hook), status=201)
 
 
 async def list_event_type_webhooks(request: Request) -> JSONResponse:
@@ -72,29 +73,29 @@ async def list_event_type_webhooks(request: Request) -> JSONResponse:
 async def delete_event_type_webhooks(request: Request) -> JSONResponse:
     state = state_of(request)
     event_type_id = _owned_event_type(state, path_int(request, "eventTypeId"))
-    hooks = wh.owned(state, "eventTypeId", event_type_id)
+    hooks = webhook_store.owned(state, "eventTypeId", event_type_id)
     for hook in hooks:
-        del state.table(wh.TABLE)[hook["id"]]
+        del state.table(webhook_store.TABLE)[hook["id"]]
     return ok(f"{len(hooks)} webhooks deleted")
 
 
 async def get_event_type_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
     event_type_id = _owned_event_type(state, path_int(request, "eventTypeId"))
-    return ok(wh.render(wh.find(state, request, "eventTypeId", event_type_id)))
+    return ok(webhook_store.render(wh.find(state, request, "eventTypeId", event_type_id)))
 
 
 async def patch_event_type_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
     event_type_id = _owned_event_type(state, path_int(request, "eventTypeId"))
     hook = wh.find(state, request, "eventTypeId", event_type_id)
-    return ok(wh.render(wh.update(state, hook, await json_body(request))))
+    return ok(webhook_store.render(wh.update(state, hook, await json_body(request))))
 
 
 async def delete_event_type_webhook(request: Request) -> JSONResponse:
     state = state_of(request)
     event_type_id = _owned_event_type(state, path_int(request, "eventTypeId"))
-    return ok(wh.delete(state, wh.find(state, request, "eventTypeId", event_type_id)))
+    return ok(webhook_store.delete(state, wh.find(state, request, "eventTypeId", event_type_id)))
 
 
 _ET = "/v2/event-types/{eventTypeId}/webhooks"

@@ -1,6 +1,6 @@
 """Seed the platform area: organization, users, teams, memberships, team event types, attributes,
 members' schedules (here) and calendars, conferencing, webhooks, Stripe, the OAuth client
-(``seed_platform_apps``). Runs after ``seed_core``, whose ``me``/``event_types`` tables it reads.
+(``seeds.platform_apps``). Runs after ``seeds.core``, whose ``me``/``event_types`` tables it reads.
 
 IDs are fixed constants tests can rely on; dates are relative to ``state.now()``.
 """
@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from cal_mcp.sandbox.routes import team_event_type_common as tet
-from cal_mcp.sandbox.routes.org_attribute_store import add_option, assign
-from cal_mcp.sandbox.routes.plat_common import iso
-from cal_mcp.sandbox.seed_platform_apps import seed_apps
+from cal_mcp.sandbox.seeds.platform_apps import seed_apps
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
+from cal_mcp.sandbox.stores.org_attributes import add_option, assign
+from cal_mcp.sandbox.stores.records import iso
+from cal_mcp.sandbox.stores.team_event_types import add_event_type
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
-# Other organization users (the sandbox user is USER_ID, from seed_core's ``me`` table).
+# Other organization users (the sandbox user is USER_ID, from the core seed's ``me`` table).
 BLAKE_ID, CASEY_ID, DEVON_ID, EMERY_ID = 1002, 1003, 1004, 1005  # Emery's org invite is pending
 # Teams: two inside the organization, one standalone.
 TEAM_SALES, TEAM_ENGINEERING, TEAM_BOOK_CLUB = 601, 602, 650
@@ -33,7 +33,7 @@ ATTR_DEPARTMENT, ATTR_JOB_TITLE, ATTR_LANGUAGES = "attr-department", "attr-job-t
 OPT_SALES, OPT_ENGINEERING, OPT_SUPPORT = "opt-dept-sales", "opt-dept-engineering", "opt-dept-support"
 OPT_EN, OPT_DE, OPT_JA = "opt-lang-en", "opt-lang-de", "opt-lang-ja"
 OPT_MY_TITLE = "opt-title-alex"
-# Schedules of the other org members (the sandbox user's are seed_core's).
+# Schedules of the other org members (the sandbox user's are the core seed's).
 SCHEDULE_BLAKE, SCHEDULE_CASEY, SCHEDULE_DEVON = 7001, 7002, 7003
 
 _BRANDING = {"logoUrl": "https://images.sandbox.cal.test/logo.png", "bannerUrl": "https://images.sandbox.cal.test/banner.png",
@@ -103,7 +103,7 @@ def _seed_team_event_types(state: SandboxState) -> None:
                               "description": "Monthly chat about the current book."}),
     ]
     for team_id, days_ago, body in specs:
-        event = tet.build_event_type(state, teams[team_id], {"lengthInMinutes": 30, **body})
+        event = add_event_type(state, teams[team_id], {"lengthInMinutes": 30, **body})
         event["_createdAt"] = (state.now() - timedelta(days=days_ago)).isoformat()
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.routes.team_common import membership_of
 from cal_mcp.sandbox.state import ORG_ID, SandboxState
+from cal_mcp.sandbox.stores.teams import membership_of
 
 ATTRIBUTE_TYPES = ("TEXT", "NUMBER", "SINGLE_SELECT", "MULTI_SELECT")
 

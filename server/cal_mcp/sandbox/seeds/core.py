@@ -13,24 +13,20 @@ from zoneinfo import ZoneInfo
 
 from cal_mcp.sandbox.state import (
     ORG_ID,
-    ORG_SLUG,
     USER_EMAIL,
     USER_ID,
     USER_NAME,
     USER_TIME_ZONE,
     USERNAME,
 )
+from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, RESERVATIONS_TABLE, new_booking
+from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE, event_type_record
+from cal_mcp.sandbox.stores.records import iso_ms
+from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, schedule_record
+from cal_mcp.sandbox.stores.users import ME_TABLE
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
-
-# Table names (other areas may read them).
-ME_TABLE = "me"  # {USER_ID: /v2/me record}
-EVENT_TYPES_TABLE = "event_types"  # user event types, EventTypeOutput_2024_06_14 shape
-TEAM_EVENT_TYPES_TABLE = "team_event_types"  # seeded by seed_platform, IDs >= 9000
-SCHEDULES_TABLE = "schedules"  # ScheduleOutput_2024_06_11 shape
-BOOKINGS_TABLE = "bookings"  # keyed by uid, BookingOutput_2024_08_13 shape (+ "_private" keys)
-RESERVATIONS_TABLE = "slot_reservations"  # keyed by reservationUid
 
 # Event types
 EVENT_TYPE_QUICK_CHAT = 101  # 15 min
@@ -50,11 +46,6 @@ BOOKING_UNCONFIRMED = "sbxPendingConsult005"
 BOOKING_CANCELLED = "sbxCancelledIntro006"
 
 LONDON = ZoneInfo(USER_TIME_ZONE)
-
-
-def iso_ms(moment: datetime) -> str:
-    """A JS Date's JSON form, as Cal returns booking times: 2026-11-24T09:00:00.000Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _business_day(today: date, offset: int) -> date:
@@ -91,120 +82,6 @@ def me_record() -> dict[str, Any]:
     }
 
 
-def event_type_user(user: dict[str, Any]) -> dict[str, Any]:
-    """One of an event type's ``users``, as Cal's EventTypeOutput_2024_06_14 gives them: objects, not usernames
-    (packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts)."""
-    return {
-        "id": user["id"],
-        "name": user.get("name"),
-        "username": user.get("username"),
-        "avatarUrl": user.get("avatarUrl"),
-        "weekStart": user.get("weekStart") or "Sunday",
-        # Cal's User.brandColor / darkBrandColor column defaults.
-        "brandColor": user.get("brandColor") or "#292929",
-        "darkBrandColor": user.get("darkBrandColor") or "#fafafa",
-        "metadata": user.get("metadata") or {},
-    }
-
-
-def default_booking_fields(
-    locations: list[dict[str, Any]], *, disable_guests: bool = False, custom: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """The booking fields an event type created through API v2 returns: Cal stores name, email, location, the
-    caller's own fields, title, notes, guests, rescheduleReason (input-event-types.service.ts,
-    transformInputBookingFields; no attendeePhoneNumber) and outputs each system field with exactly these
-    keys (transformers/internal-to-api/booking-fields.ts; undefined labels and placeholders are omitted)."""
-
-    def system(slug: str, kind: str, *, required: bool = False, hidden: bool = False) -> dict[str, Any]:
-        return {"isDefault": True, "type": kind, "slug": slug, "required": required, "disableOnPrefill": False,
-                "hidden": hidden}
-
-    del locations  # Cal shows the location question whatever the event type's locations are
-    return [
-        {"isDefault": True, "type": "name", "slug": "name", "required": True, "label": "your_name",
-         "disableOnPrefill": False},
-        system("email", "email", required=True),
-        {"isDefault": True, "type": "radioInput", "slug": "location", "required": False, "hidden": False},
-        *(custom or []),
-        system("title", "text", required=True, hidden=True),
-        system("notes", "textarea"),
-        system("guests", "multiemail", hidden=disable_guests),
-        system("rescheduleReason", "textarea"),
-    ]
-
-
-def event_type_record(
-    event_type_id: int, title: str, slug: str, length: int, description: str, **extra: Any
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": event_type_id,
-        "lengthInMinutes": length,
-        "title": title,
-        "slug": slug,
-        "description": description,
-        "locations": [{"type": "integration", "integration": "cal-video"}],
-        "bookingFields": [],  # Cal's system fields, filled in below from the final locations
-        "disableGuests": False,
-        "slotInterval": None,
-        "minimumBookingNotice": 0,
-        "beforeEventBuffer": 0,
-        "afterEventBuffer": 0,
-        "recurrence": None,
-        "metadata": {},
-        "price": 0,
-        "currency": "usd",
-        "lockTimeZoneToggleOnBookingPage": False,
-        "seatsPerTimeSlot": None,
-        "forwardParamsSuccessRedirect": None,
-        "successRedirectUrl": None,
-        "isInstantEvent": False,
-        "seatsShowAvailabilityCount": False,
-        "scheduleId": None,
-        "onlyShowFirstAvailableSlot": False,
-        "bookerLayouts": {"defaultLayout": "month", "enabledLayouts": ["month", "week", "column"]},
-        "requiresBookerEmailVerification": False,
-        "hideCalendarNotes": False,
-        "hideCalendarEventDetails": False,
-        "hideOrganizerEmail": False,
-        "hidden": False,
-        "bookingRequiresAuthentication": False,
-        "allowReschedulingPastBookings": False,
-        "ownerId": USER_ID,
-        "users": [event_type_user(me_record())],
-        "bookingUrl": f"https://{ORG_SLUG}.cal.com/{USERNAME}/{slug}",
-    }
-    record.update(extra)
-    if "bookingFields" not in extra:
-        record["bookingFields"] = default_booking_fields(record["locations"], disable_guests=record["disableGuests"])
-    return record
-
-
-def schedule_record(
-    schedule_id: int, name: str, availability: list[dict[str, Any]], overrides: list[dict[str, str]],
-    *, is_default: bool, time_zone: str = USER_TIME_ZONE,
-) -> dict[str, Any]:
-    return {
-        "id": schedule_id,
-        "ownerId": USER_ID,
-        "name": name,
-        "timeZone": time_zone,
-        "availability": availability,
-        "isDefault": is_default,
-        "overrides": overrides,
-    }
-
-
-def host_record(me: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": me["id"],
-        "name": me["name"] or "",
-        "email": me["email"],
-        "displayEmail": me["email"],
-        "username": me["username"],
-        "timeZone": me["timeZone"],
-    }
-
-
 def _seed_event_types(state: SandboxState) -> None:
     table = state.table(EVENT_TYPES_TABLE)
     specs: list[tuple[str, str, int, str, dict[str, Any]]] = [
@@ -219,7 +96,8 @@ def _seed_event_types(state: SandboxState) -> None:
     ]
     for title, slug, length, description, extra in specs:
         event_type_id = state.new_id(EVENT_TYPES_TABLE, EVENT_TYPE_QUICK_CHAT)
-        table[event_type_id] = event_type_record(event_type_id, title, slug, length, description, **extra)
+        table[event_type_id] = event_type_record(event_type_id, title, slug, length, description, owner=me_record(),
+                                              **extra)
 
 
 def _seed_schedules(state: SandboxState, today: date) -> None:
@@ -246,9 +124,6 @@ def _booking(
     *, status: str = "accepted", created: datetime, **extra: Any,
 ) -> dict[str, Any]:
     """A seeded booking, built as POST /v2/bookings builds one but created (and updated) at ``created``."""
-    # Imported here: booking_rules imports this module's table names and record helpers.
-    from cal_mcp.sandbox.booking_rules import new_booking
-
     stamps = {"createdAt": iso_ms(created), "updatedAt": iso_ms(created)}
     record = new_booking(
         state, uid=uid, event_type=event_type, host=state.table(ME_TABLE)[USER_ID], start=start,

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from cal_mcp.sandbox.routes import calendar_store as cs
-from cal_mcp.sandbox.routes.plat_common import iso
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, ORG_ID, USER_EMAIL, USER_ID, USER_TIME_ZONE
+from cal_mcp.sandbox.stores import calendars as cs
+from cal_mcp.sandbox.stores.records import iso
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from cal_mcp.sandbox.errors import not_found
-from cal_mcp.sandbox.routes.plat_common import next_free_id
 from cal_mcp.sandbox.state import USER_ID, SandboxState
+from cal_mcp.sandbox.stores.records import next_free_id
 
 # Cal's app-store metadata for the calendar apps the API can connect.
 _APPS: dict[str, dict[str, str]] = {
