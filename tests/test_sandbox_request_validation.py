@@ -13,8 +13,7 @@ from cal_mcp.cal_rules import CalRules
 from cal_mcp.errors import ArgumentError
 from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.sandbox import cal_api
-from cal_mcp.sandbox.app import create_app
-from cal_mcp.sandbox.request_gate import implemented_operations
+from cal_mcp.sandbox.app import collect_handlers, create_app
 from cal_mcp.sandbox.request_validation import EXPLANATION_HEADER, validate_request, whitelisted_body
 from cal_mcp.specs import ToolSpec, load_specs
 from cal_mcp.validation import apply_cal_rules
@@ -268,7 +267,7 @@ async def test_the_sandbox_answers_the_dead_team_phone_call_route_as_cal_does() 
 
 async def test_an_operation_the_sandbox_does_not_implement_answers_501_naming_it() -> None:
     app = create_app()
-    implemented = implemented_operations(app.routes)
+    implemented = set(collect_handlers())
     unimplemented = next(op for op in cal_api.operations() if op.method == "GET" and "{" not in op.path
                          and not any(p.required for p in op.parameters_in("query"))
                          and op.operation_id not in implemented)
@@ -277,3 +276,11 @@ async def test_an_operation_the_sandbox_does_not_implement_answers_501_naming_it
         response = await client.get(unimplemented.path, headers={"Authorization": "Bearer k"})
     assert response.status_code == 501, response.text
     assert unimplemented.operation_id in response.json()["error"]["message"]
+
+
+def test_every_operation_a_tool_calls_has_a_sandbox_handler_keyed_by_its_operation_id() -> None:
+    handlers = collect_handlers()
+    for spec in SPECS.values():
+        found = cal_api.match(spec.request.method, spec.request.path)
+        assert found is not None, spec.name
+        assert found[0].operation_id in handlers, f"{spec.name}: no handler for {found[0].operation_id}"

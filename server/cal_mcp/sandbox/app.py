@@ -1,7 +1,9 @@
 """The sandbox ASGI app: Cal API v2 routes, Cal's auth rules and error envelope.
 
-Route modules (``cal_mcp.sandbox.routes.<area>``) each expose ``ROUTES: list[Route]``; this module
-only assembles them and applies what every Cal route shares: credentials and error rendering.
+Route modules (``cal_mcp.sandbox.routes.<area>``) each expose ``HANDLERS``: Cal's operationId → handler.
+This module serves each at its operation's method and path from the shipped facts (``cal_api``), so a
+route is Cal's route by construction, and applies what every Cal route shares: credentials, the request
+gate (``request_gate``: Cal's validation, 501 for an operation no handler takes) and error rendering.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cal_mcp.sandbox import cal_api
 from cal_mcp.sandbox.errors import CalHTTPError, error_response, unauthorized
-from cal_mcp.sandbox.request_gate import CalRequestGate, implemented_operations
+from cal_mcp.sandbox.http import Endpoint
+from cal_mcp.sandbox.request_gate import CalRequestGate
 from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 
@@ -102,11 +106,32 @@ async def _reset(request: Request) -> Response:
     return JSONResponse({"status": "success", "data": {"reset": True}})
 
 
-def collect_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+def collect_handlers() -> dict[str, Endpoint]:
+    handlers: dict[str, Endpoint] = {}
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"cal_mcp.sandbox.routes.{name}")
-        routes.extend(module.ROUTES)
+        for operation_id, handler in module.HANDLERS.items():
+            if operation_id in handlers:
+                raise ValueError(f"{operation_id} has two handlers (routes.{name} and another module)")
+            handlers[operation_id] = handler
+    return handlers
+
+
+def _specificity(path: str) -> tuple[tuple[int, str], ...]:
+    """Literal segments sort before parameters, so ``/teams/me`` is tried before ``/teams/{teamId}``."""
+    return tuple((1, "") if part.startswith("{") else (0, part) for part in path.split("/"))
+
+
+def collect_routes(handlers: dict[str, Endpoint] | None = None) -> list[BaseRoute]:
+    """One Starlette route per operation, at the method and path Cal's facts give it."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for operation_id, handler in (handlers or collect_handlers()).items():
+        op = cal_api.operation(operation_id)
+        by_path.setdefault(op.path, {})[op.method] = handler
+    routes: list[BaseRoute] = []
+    for path in sorted(by_path, key=_specificity):
+        for method, handler in by_path[path].items():
+            routes.append(Route(path, handler, methods=[method]))
     return routes
 
 
@@ -118,7 +143,7 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     app.add_route("/healthz", _healthz, methods=["GET"])
     app.add_route("/_sandbox/reset", _reset, methods=["POST"])
     # Added first, so it runs after authentication (Cal answers 401 before validating).
-    app.add_middleware(CalRequestGate, implemented=implemented_operations(app.routes))
+    app.add_middleware(CalRequestGate, implemented=frozenset(collect_handlers()))
     app.add_middleware(CalAuthMiddleware)
     app.state.cal = state or new_state()
     return app

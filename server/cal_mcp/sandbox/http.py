@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from cal_mcp.sandbox.errors import bad_request
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
 T = TypeVar("T")
+# A route handler; each is registered under Cal's operationId (see ``app.py``).
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def ok(data: Any, *, pagination: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:

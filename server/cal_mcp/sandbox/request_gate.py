@@ -9,29 +9,15 @@ Cal's 404. Routes then handle behaviour (state, permissions, conflicts), not req
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cal_mcp.sandbox import cal_api
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, error_response
 from cal_mcp.sandbox.request_validation import refusal, validate_request, whitelisted_body
-
-
-def implemented_operations(routes: Iterable[BaseRoute]) -> frozenset[str]:
-    """The operations some route answers: a concrete path made from each template is tried on the routes."""
-    found = set()
-    route_list = list(routes)
-    for op in cal_api.operations():
-        concrete = "/".join("1" if s.startswith("{") else s for s in op.path.split("/"))
-        scope = {"type": "http", "method": op.method, "path": concrete, "root_path": ""}
-        if any(route.matches(scope)[0] == Match.FULL for route in route_list):
-            found.add(op.operation_id)
-    return frozenset(found)
 
 
 class CalRequestGate:

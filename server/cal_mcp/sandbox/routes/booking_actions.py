@@ -6,7 +6,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox import availability, booking_flow
 from cal_mcp.sandbox.booking_flow import VERSION, find, series
@@ -21,7 +20,7 @@ from cal_mcp.sandbox.core_lookup import (
     scheduling_type,
 )
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import json_body, ok, path_int, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, require_version, state_of
 from cal_mcp.sandbox.slots import parse_instant
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, host_record, new_booking
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -258,13 +257,14 @@ async def reassign_to_user(request: Request) -> Response:
     return _reassigned(state, booking, user)
 
 
-ROUTES = [
-    Route("/v2/bookings/{bookingUid}/cancel", cancel_booking, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/confirm", confirm_booking, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/decline", decline_booking, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/reschedule", reschedule_booking, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/mark-absent", mark_absent, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/reassign", reassign_automatically, methods=["POST"]),
-    Route("/v2/bookings/{bookingUid}/reassign/{userId}", reassign_to_user, methods=["POST"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "BookingsController_2024_08_13_cancelBooking": cancel_booking,
+    "BookingsController_2024_08_13_confirmBooking": confirm_booking,
+    "BookingsController_2024_08_13_declineBooking": decline_booking,
+    "BookingsController_2024_08_13_rescheduleBooking": reschedule_booking,
+    "BookingsController_2024_08_13_markNoShow": mark_absent,
+    "BookingsController_2024_08_13_reassignBooking": reassign_automatically,
+    "BookingsController_2024_08_13_reassignBookingToUser": reassign_to_user,
+}
 

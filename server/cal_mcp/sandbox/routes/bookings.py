@@ -10,15 +10,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox import booking_flow
 from cal_mcp.sandbox.booking_rules import STATUS_FILTERS, check_create_body, in_status, sort_key
 from cal_mcp.sandbox.core_checks import raise_if
 from cal_mcp.sandbox.core_lookup import public
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import json_body, ok, page, query_int, query_list, require_version, state_of
-from cal_mcp.sandbox.routes.booking_actions import ROUTES as ACTION_ROUTES
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, page, query_int, query_list, require_version, state_of
+from cal_mcp.sandbox.routes.booking_actions import HANDLERS as ACTION_HANDLERS
 from cal_mcp.sandbox.slots import parse_instant
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE
 from cal_mcp.sandbox.stores.team_event_types import TEAM_EVENT_TYPES_TABLE
@@ -134,9 +133,10 @@ async def get_booking(request: Request) -> Response:
     return ok(booking_flow.view(state_of(request), request.path_params["bookingUid"]))
 
 
-ROUTES = [
-    Route("/v2/bookings", create_booking, methods=["POST"]),
-    Route("/v2/bookings", list_bookings, methods=["GET"]),
-    Route("/v2/bookings/{bookingUid}", get_booking, methods=["GET"]),
-    *ACTION_ROUTES,
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "BookingsController_2024_08_13_createBooking": create_booking,
+    "BookingsController_2024_08_13_getBookings": list_bookings,
+    "BookingsController_2024_08_13_getBooking": get_booking,
+    **ACTION_HANDLERS,
+}

@@ -13,10 +13,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import json_body, ok, query_bool, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, query_bool, state_of
 from cal_mcp.sandbox.routes.busy_times import busy_times
 from cal_mcp.sandbox.routes.plat_common import (
     enum,
@@ -234,17 +233,18 @@ async def set_destination(request: Request) -> JSONResponse:
     return ok({k: row[k] for k in ("userId", "integration", "externalId", "credentialId")})
 
 
-ROUTES = [
-    Route("/v2/calendars", list_calendars, methods=["GET"]),
-    Route("/v2/calendars/busy-times", get_busy_times, methods=["GET"]),
-    Route("/v2/calendars/ics-feed/save", save_ics_feed, methods=["POST"]),
-    Route("/v2/calendars/ics-feed/check", check_ics_feed, methods=["GET"]),
-    Route("/v2/calendars/{calendar}/connect", connect, methods=["GET"]),
-    Route("/v2/calendars/{calendar}/save", save, methods=["GET"]),
-    Route("/v2/calendars/{calendar}/credentials", save_apple_credentials, methods=["POST"]),
-    Route("/v2/calendars/{calendar}/check", check, methods=["GET"]),
-    Route("/v2/calendars/{calendar}/disconnect", disconnect, methods=["POST"]),
-    Route("/v2/selected-calendars", add_selected, methods=["POST"]),
-    Route("/v2/selected-calendars", remove_selected, methods=["DELETE"]),
-    Route("/v2/destination-calendars", set_destination, methods=["PUT"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "CalendarsController_getCalendars": list_calendars,
+    "CalendarsController_getBusyTimes": get_busy_times,
+    "CalendarsController_createIcsFeed": save_ics_feed,
+    "CalendarsController_checkIcsFeed": check_ics_feed,
+    "CalendarsController_redirect": connect,
+    "CalendarsController_save": save,
+    "CalendarsController_syncCredentials": save_apple_credentials,
+    "CalendarsController_check": check,
+    "CalendarsController_deleteCalendarCredentials": disconnect,
+    "SelectedCalendarsController_addSelectedCalendar": add_selected,
+    "SelectedCalendarsController_deleteSelectedCalendar": remove_selected,
+    "DestinationCalendarsController_updateDestinationCalendars": set_destination,
+}

@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import ok, state_of
+from cal_mcp.sandbox.http import Endpoint, ok, state_of
 from cal_mcp.sandbox.routes.plat_common import json_oauth_state, oauth_granted, ok_url
 from cal_mcp.sandbox.state import USER_ID, SandboxState
 from cal_mcp.sandbox.stores import calendars as cs
@@ -122,12 +121,13 @@ async def disconnect(request: Request) -> JSONResponse:
     return JSONResponse({"status": "success"})
 
 
-ROUTES = [
-    Route("/v2/conferencing", list_apps, methods=["GET"]),
-    Route("/v2/conferencing/default", get_default, methods=["GET"]),
-    Route("/v2/conferencing/{app}/connect", connect, methods=["POST"]),
-    Route("/v2/conferencing/{app}/oauth/auth-url", auth_url, methods=["GET"]),
-    Route("/v2/conferencing/{app}/oauth/callback", oauth_callback, methods=["GET"]),
-    Route("/v2/conferencing/{app}/default", set_default, methods=["POST"]),
-    Route("/v2/conferencing/{app}/disconnect", disconnect, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "ConferencingController_listInstalledConferencingApps": list_apps,
+    "ConferencingController_getDefault": get_default,
+    "ConferencingController_connect": connect,
+    "ConferencingController_redirect": auth_url,
+    "ConferencingController_save": oauth_callback,
+    "ConferencingController_default": set_default,
+    "ConferencingController_disconnect": disconnect,
+}

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.core_checks import raise_if
 from cal_mcp.sandbox.core_lookup import find_user, get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.http import ok, path_int, query_int, query_list, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, ok, path_int, query_int, query_list, require_version, state_of
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE, event_type_record, event_type_user
 
@@ -99,8 +98,9 @@ async def delete_event_type(request: Request) -> Response:
     return ok(summary)
 
 
-ROUTES = [
-    Route("/v2/event-types", list_event_types, methods=["GET"]),
-    Route("/v2/event-types/{eventTypeId}", get_event_type, methods=["GET"]),
-    Route("/v2/event-types/{eventTypeId}", delete_event_type, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "EventTypesController_2024_06_14_getEventTypes": list_event_types,
+    "EventTypesController_2024_06_14_getEventTypeById": get_event_type,
+    "EventTypesController_2024_06_14_deleteEventType": delete_event_type,
+}

@@ -7,12 +7,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.core_checks import Field, check_fields, raise_if
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import not_found
-from cal_mcp.sandbox.http import json_body, ok, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, state_of
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, set_default_schedule
 
@@ -109,8 +108,9 @@ async def list_time_zones(request: Request) -> Response:
     return ok([dict(row) for row in _city_time_zones()])
 
 
-ROUTES = [
-    Route("/v2/me", get_my_profile, methods=["GET"]),
-    Route("/v2/me", update_my_profile, methods=["PATCH"]),
-    Route("/v2/timezones", list_time_zones, methods=["GET"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "MeController_getMe": get_my_profile,
+    "MeController_updateMe": update_my_profile,
+    "TimezonesController_getTimeZones": list_time_zones,
+}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import CalHTTPError, not_found
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes.plat_common import (
     enum,
     is_bool,
@@ -155,17 +154,18 @@ async def unassign_option(request: Request) -> JSONResponse:
 
 
 # Literal "options/{userId}" paths come before "{attributeId}/options" so they are never shadowed.
-ROUTES = [
-    Route(_BASE, list_attributes, methods=["GET"]),
-    Route(_BASE, create_attribute, methods=["POST"]),
-    Route(_BASE + "/options/{userId}", user_options, methods=["GET"]),
-    Route(_BASE + "/options/{userId}", assign_option, methods=["POST"]),
-    Route(_BASE + "/options/{userId}/{attributeOptionId}", unassign_option, methods=["DELETE"]),
-    Route(_BASE + "/{attributeId}", get_attribute, methods=["GET"]),
-    Route(_BASE + "/{attributeId}", patch_attribute, methods=["PATCH"]),
-    Route(_BASE + "/{attributeId}", delete_attribute, methods=["DELETE"]),
-    Route(_BASE + "/{attributeId}/options", list_options, methods=["GET"]),
-    Route(_BASE + "/{attributeId}/options", create_option, methods=["POST"]),
-    Route(_BASE + "/{attributeId}/options/{optionId}", patch_option, methods=["PATCH"]),
-    Route(_BASE + "/{attributeId}/options/{optionId}", delete_option, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsAttributesController_getOrganizationAttributes": list_attributes,
+    "OrganizationsAttributesController_createOrganizationAttribute": create_attribute,
+    "OrganizationsAttributesOptionsController_getOrganizationAttributeOptionsForUser": user_options,
+    "OrganizationsAttributesOptionsController_assignOrganizationAttributeOptionToUser": assign_option,
+    "OrganizationsAttributesOptionsController_unassignOrganizationAttributeOptionFromUser": unassign_option,
+    "OrganizationsAttributesController_getOrganizationAttribute": get_attribute,
+    "OrganizationsAttributesController_updateOrganizationAttribute": patch_attribute,
+    "OrganizationsAttributesController_deleteOrganizationAttribute": delete_attribute,
+    "OrganizationsAttributesOptionsController_getOrganizationAttributeOptions": list_options,
+    "OrganizationsAttributesOptionsController_createOrganizationAttributeOption": create_option,
+    "OrganizationsAttributesOptionsController_updateOrganizationAttributeOption": patch_option,
+    "OrganizationsAttributesOptionsController_deleteOrganizationAttributeOption": delete_option,
+}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
@@ -46,10 +45,11 @@ async def create_phone_call(request: Request) -> JSONResponse:
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 
 
-ROUTES = [
-    Route(_BASE + "/event-types", all_org_event_types, methods=["GET"]),
-    Route(_BASE + "/{teamId}/event-types", create_event_type, methods=["POST"]),
-    Route(_BASE + "/{teamId}/event-types", list_event_types, methods=["GET"]),
-    Route(_BASE + "/{teamId}/event-types/{eventTypeId}", get_event_type, methods=["GET"]),
-    Route(_BASE + "/{teamId}/event-types/{eventTypeId}/create-phone-call", create_phone_call, methods=["POST"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsEventTypesController_getTeamsEventTypes": all_org_event_types,
+    "OrganizationsEventTypesController_createTeamEventType": create_event_type,
+    "OrganizationsEventTypesController_getTeamEventTypes": list_event_types,
+    "OrganizationsEventTypesController_getTeamEventType": get_event_type,
+    "OrganizationsEventTypesController_createPhoneCall": create_phone_call,
+}

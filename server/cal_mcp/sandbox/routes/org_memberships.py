@@ -6,10 +6,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import json_body, ok, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import MEMBERSHIP_FIELDS
@@ -76,10 +75,11 @@ async def delete_membership(request: Request) -> JSONResponse:
     return ok(out)
 
 
-ROUTES = [
-    Route(_BASE, list_memberships, methods=["GET"]),
-    Route(_BASE, create_membership, methods=["POST"]),
-    Route(_BASE + "/{membershipId}", get_membership, methods=["GET"]),
-    Route(_BASE + "/{membershipId}", patch_membership, methods=["PATCH"]),
-    Route(_BASE + "/{membershipId}", delete_membership, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsMembershipsController_getAllMemberships": list_memberships,
+    "OrganizationsMembershipsController_createMembership": create_membership,
+    "OrganizationsMembershipsController_getOrgMembership": get_membership,
+    "OrganizationsMembershipsController_updateMembership": patch_membership,
+    "OrganizationsMembershipsController_deleteMembership": delete_membership,
+}

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes.plat_common import is_bool, is_obj, list_of, non_empty_str, org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
@@ -129,11 +128,12 @@ async def delete_user_schedule(request: Request) -> JSONResponse:
     return JSONResponse({"status": "success"})
 
 
-ROUTES = [
-    Route("/v2/organizations/{orgId}/schedules", list_org_schedules, methods=["GET"]),
-    Route(_BASE, list_user_schedules, methods=["GET"]),
-    Route(_BASE, create_user_schedule, methods=["POST"]),
-    Route(_BASE + "/{scheduleId}", get_user_schedule, methods=["GET"]),
-    Route(_BASE + "/{scheduleId}", patch_user_schedule, methods=["PATCH"]),
-    Route(_BASE + "/{scheduleId}", delete_user_schedule, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsSchedulesController_getOrganizationSchedules": list_org_schedules,
+    "OrganizationsSchedulesController_getUserSchedules": list_user_schedules,
+    "OrganizationsSchedulesController_createUserSchedule": create_user_schedule,
+    "OrganizationsSchedulesController_getUserSchedule": get_user_schedule,
+    "OrganizationsSchedulesController_updateUserSchedule": patch_user_schedule,
+    "OrganizationsSchedulesController_deleteUserSchedule": delete_user_schedule,
+}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
 from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
@@ -114,17 +113,18 @@ async def member_schedules(request: Request) -> JSONResponse:
 
 
 # /teams/me must precede /teams/{teamId}; /teams/event-types lives in org_event_types, listed earlier.
-ROUTES = [
-    Route(_BASE, list_teams, methods=["GET"]),
-    Route(_BASE, create_team, methods=["POST"]),
-    Route(_BASE + "/me", my_teams, methods=["GET"]),
-    Route(_BASE + "/{teamId}", get_team, methods=["GET"]),
-    Route(_BASE + "/{teamId}", patch_team, methods=["PATCH"]),
-    Route(_BASE + "/{teamId}", remove_team, methods=["DELETE"]),
-    Route(_BASE + "/{teamId}/memberships", list_memberships, methods=["GET"]),
-    Route(_BASE + "/{teamId}/memberships", create_membership, methods=["POST"]),
-    Route(_BASE + "/{teamId}/memberships/{membershipId}", get_membership, methods=["GET"]),
-    Route(_BASE + "/{teamId}/memberships/{membershipId}", patch_membership, methods=["PATCH"]),
-    Route(_BASE + "/{teamId}/memberships/{membershipId}", delete_membership, methods=["DELETE"]),
-    Route(_BASE + "/{teamId}/users/{userId}/schedules", member_schedules, methods=["GET"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsTeamsController_getAllTeams": list_teams,
+    "OrganizationsTeamsController_createTeam": create_team,
+    "OrganizationsTeamsController_getMyTeams": my_teams,
+    "OrganizationsTeamsController_getTeam": get_team,
+    "OrganizationsTeamsController_updateTeam": patch_team,
+    "OrganizationsTeamsController_deleteTeam": remove_team,
+    "OrganizationsTeamsMembershipsController_getAllOrgTeamMemberships": list_memberships,
+    "OrganizationsTeamsMembershipsController_createOrgTeamMembership": create_membership,
+    "OrganizationsTeamsMembershipsController_getOrgTeamMembership": get_membership,
+    "OrganizationsTeamsMembershipsController_updateOrgTeamMembership": patch_membership,
+    "OrganizationsTeamsMembershipsController_deleteOrgTeamMembership": delete_membership,
+    "OrganizationsTeamsSchedulesController_getUserSchedules": member_schedules,
+}

@@ -7,10 +7,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, forbidden
-from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, query_list, state_of
 from cal_mcp.sandbox.routes.plat_common import (
     anything,
     enum,
@@ -177,9 +176,10 @@ async def delete_user(request: Request) -> JSONResponse:
     return ok(out)
 
 
-ROUTES = [
-    Route(_BASE, list_users, methods=["GET"]),
-    Route(_BASE, create_user, methods=["POST"]),
-    Route(_BASE + "/{userId}", patch_user, methods=["PATCH"]),
-    Route(_BASE + "/{userId}", delete_user, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsUsersController_getOrganizationsUsers": list_users,
+    "OrganizationsUsersController_createOrganizationUser": create_user,
+    "OrganizationsUsersController_updateOrganizationUser": patch_user,
+    "OrganizationsUsersController_deleteOrganizationUser": delete_user,
+}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from cal_mcp.sandbox.http import json_body, ok, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
 from cal_mcp.sandbox.routes.plat_common import org_id_of
 from cal_mcp.sandbox.stores import webhooks as webhook_store
@@ -43,10 +42,11 @@ async def delete_webhook(request: Request) -> JSONResponse:
     return ok(webhook_store.delete(state, wh.find(state, request, "teamId", org_id)))
 
 
-ROUTES = [
-    Route(_BASE, list_webhooks, methods=["GET"]),
-    Route(_BASE, create_webhook, methods=["POST"]),
-    Route(_BASE + "/{webhookId}", get_webhook, methods=["GET"]),
-    Route(_BASE + "/{webhookId}", patch_webhook, methods=["PATCH"]),
-    Route(_BASE + "/{webhookId}", delete_webhook, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OrganizationsWebhooksController_getAllOrganizationWebhooks": list_webhooks,
+    "OrganizationsWebhooksController_createOrganizationWebhook": create_webhook,
+    "OrganizationsWebhooksController_getOrganizationWebhook": get_webhook,
+    "OrganizationsWebhooksController_updateOrgWebhook": patch_webhook,
+    "OrganizationsWebhooksController_deleteWebhook": delete_webhook,
+}

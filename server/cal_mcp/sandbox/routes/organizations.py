@@ -1,13 +1,8 @@
-"""All /v2/organizations/{orgId}/… routes (the team Stripe check lives in ``payments``).
-
-Order matters: literal segments (``teams/event-types``, ``teams/me``, ``attributes/options``) must be
-registered before the ``{teamId}``/``{attributeId}`` routes that would otherwise swallow them.
-"""
+"""All /v2/organizations/{orgId}/… handlers (the team Stripe check lives in ``payments``)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
-
+from cal_mcp.sandbox.http import Endpoint
 from cal_mcp.sandbox.routes import (
     org_attributes,
     org_event_types,
@@ -18,12 +13,12 @@ from cal_mcp.sandbox.routes import (
     org_webhooks,
 )
 
-ROUTES: list[BaseRoute] = [
-    *org_event_types.ROUTES,
-    *org_teams.ROUTES,
-    *org_attributes.ROUTES,
-    *org_memberships.ROUTES,
-    *org_users.ROUTES,
-    *org_schedules.ROUTES,
-    *org_webhooks.ROUTES,
-]
+HANDLERS: dict[str, Endpoint] = {
+    **org_event_types.HANDLERS,
+    **org_teams.HANDLERS,
+    **org_attributes.HANDLERS,
+    **org_memberships.HANDLERS,
+    **org_users.HANDLERS,
+    **org_schedules.HANDLERS,
+    **org_webhooks.HANDLERS,
+}

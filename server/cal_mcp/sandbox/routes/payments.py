@@ -12,10 +12,9 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import ok, state_of
+from cal_mcp.sandbox.http import Endpoint, ok, state_of
 from cal_mcp.sandbox.routes.plat_common import json_oauth_state, oauth_granted, ok_url
 from cal_mcp.sandbox.routes.team_requests import org_team_of
 from cal_mcp.sandbox.state import USER_EMAIL, USER_ID, USER_NAME, SandboxState
@@ -99,9 +98,10 @@ async def check_team(request: Request) -> JSONResponse:
     return _check(stripe_credential(state, team_id=team["id"]))
 
 
-ROUTES = [
-    Route("/v2/stripe/connect", connect, methods=["GET"]),
-    Route("/v2/stripe/save", save, methods=["GET"]),
-    Route("/v2/stripe/check", check, methods=["GET"]),
-    Route("/v2/organizations/{orgId}/teams/{teamId}/stripe/check", check_team, methods=["GET"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "StripeController_redirect": connect,
+    "StripeController_save": save,
+    "StripeController_check": check,
+    "OrganizationsStripeController_checkTeamStripeConnection": check_team,
+}

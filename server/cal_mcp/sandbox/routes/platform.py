@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import json_body, ok, path_int, query_int, query_list, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, query_list, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
 from cal_mcp.sandbox.routes.plat_common import enum, is_email, is_int, is_obj, is_str, is_url, non_empty_str, validate
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
@@ -208,19 +207,20 @@ async def provider_access_token(request: Request) -> JSONResponse:
 
 _USERS = "/v2/oauth-clients/{clientId}/users"
 _HOOKS = "/v2/oauth-clients/{clientId}/webhooks"
-ROUTES = [
-    Route(_USERS, list_users, methods=["GET"]),
-    Route(_USERS, create_user, methods=["POST"]),
-    Route(_USERS + "/{userId}", get_user, methods=["GET"]),
-    Route(_USERS + "/{userId}", patch_user, methods=["PATCH"]),
-    Route(_USERS + "/{userId}", delete_user, methods=["DELETE"]),
-    Route(_USERS + "/{userId}/force-refresh", force_refresh, methods=["POST"]),
-    Route(_HOOKS, list_webhooks, methods=["GET"]),
-    Route(_HOOKS, create_webhook, methods=["POST"]),
-    Route(_HOOKS + "/{webhookId}", get_webhook, methods=["GET"]),
-    Route(_HOOKS + "/{webhookId}", patch_webhook, methods=["PATCH"]),
-    Route(_HOOKS + "/{webhookId}", delete_webhook, methods=["DELETE"]),
-    Route("/v2/oauth/{clientId}/refresh", refresh, methods=["POST"]),
-    Route("/v2/provider/{clientId}", provider, methods=["GET"]),
-    Route("/v2/provider/{clientId}/access-token", provider_access_token, methods=["GET"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "OAuthClientUsersController_getManagedUsers": list_users,
+    "OAuthClientUsersController_createUser": create_user,
+    "OAuthClientUsersController_getUserById": get_user,
+    "OAuthClientUsersController_updateUser": patch_user,
+    "OAuthClientUsersController_deleteUser": delete_user,
+    "OAuthClientUsersController_forceRefresh": force_refresh,
+    "OAuthClientWebhooksController_getOAuthClientWebhooks": list_webhooks,
+    "OAuthClientWebhooksController_createOAuthClientWebhook": create_webhook,
+    "OAuthClientWebhooksController_getOAuthClientWebhook": get_webhook,
+    "OAuthClientWebhooksController_updateOAuthClientWebhook": patch_webhook,
+    "OAuthClientWebhooksController_deleteOAuthClientWebhook": delete_webhook,
+    "OAuthFlowController_refreshTokens": refresh,
+    "CalProviderController_verifyClientId": provider,
+    "CalProviderController_verifyAccessToken": provider_access_token,
+}

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox.core_checks import Field, check_fields, check_list_items, raise_if
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.http import json_body, ok, path_int, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, require_version, state_of
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
@@ -167,11 +166,12 @@ async def delete_schedule(request: Request) -> Response:
     return JSONResponse({"status": "success"})
 
 
-ROUTES = [
-    Route("/v2/schedules", create_schedule, methods=["POST"]),
-    Route("/v2/schedules", list_schedules, methods=["GET"]),
-    Route("/v2/schedules/default", get_default_schedule, methods=["GET"]),
-    Route("/v2/schedules/{scheduleId}", get_schedule, methods=["GET"]),
-    Route("/v2/schedules/{scheduleId}", update_schedule, methods=["PATCH"]),
-    Route("/v2/schedules/{scheduleId}", delete_schedule, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "SchedulesController_2024_06_11_createSchedule": create_schedule,
+    "SchedulesController_2024_06_11_getSchedules": list_schedules,
+    "SchedulesController_2024_06_11_getDefaultSchedule": get_default_schedule,
+    "SchedulesController_2024_06_11_getSchedule": get_schedule,
+    "SchedulesController_2024_06_11_updateSchedule": update_schedule,
+    "SchedulesController_2024_06_11_deleteSchedule": delete_schedule,
+}

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from cal_mcp.sandbox import availability, slots
 from cal_mcp.sandbox.core_checks import Field, check_fields, is_time_zone, raise_if
@@ -24,7 +23,7 @@ from cal_mcp.sandbox.core_lookup import (
     user_event_type_by_slug,
 )
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import json_body, ok, query_list, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, query_list, require_version, state_of
 from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.bookings import RESERVATIONS_TABLE
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -231,8 +230,9 @@ async def delete_reservation(request: Request) -> Response:
     return JSONResponse({"status": "success"})
 
 
-ROUTES = [
-    Route("/v2/slots", get_available_slots, methods=["GET"]),
-    Route("/v2/slots/reservations", reserve_slot, methods=["POST"]),
-    Route("/v2/slots/reservations/{uid}", delete_reservation, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "SlotsController_2024_09_04_getAvailableSlots": get_available_slots,
+    "SlotsController_2024_09_04_reserveSlot": reserve_slot,
+    "SlotsController_2024_09_04_deleteReservedSlot": delete_reservation,
+}

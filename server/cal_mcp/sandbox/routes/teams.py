@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import forbidden
-from cal_mcp.sandbox.http import json_body, ok, path_int, query_list, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_list, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.plat_common import paging, validate
@@ -128,20 +127,21 @@ async def create_phone_call(request: Request) -> JSONResponse:
     return ok(tet.phone_call(state, await json_body(request)), status=201)
 
 
-ROUTES = [
-    Route("/v2/teams", create_team, methods=["POST"]),
-    Route("/v2/teams", list_teams, methods=["GET"]),
-    Route("/v2/teams/{teamId}", get_team, methods=["GET"]),
-    Route("/v2/teams/{teamId}", patch_team, methods=["PATCH"]),
-    Route("/v2/teams/{teamId}", remove_team, methods=["DELETE"]),
-    Route("/v2/teams/{teamId}/memberships", list_memberships, methods=["GET"]),
-    Route("/v2/teams/{teamId}/memberships", create_membership, methods=["POST"]),
-    Route("/v2/teams/{teamId}/memberships/{membershipId}", get_membership, methods=["GET"]),
-    Route("/v2/teams/{teamId}/memberships/{membershipId}", patch_membership, methods=["PATCH"]),
-    Route("/v2/teams/{teamId}/memberships/{membershipId}", delete_membership, methods=["DELETE"]),
-    Route("/v2/teams/{teamId}/event-types", create_event_type, methods=["POST"]),
-    Route("/v2/teams/{teamId}/event-types", list_event_types, methods=["GET"]),
-    Route("/v2/teams/{teamId}/event-types/{eventTypeId}", get_event_type, methods=["GET"]),
-    Route("/v2/teams/{teamId}/event-types/{eventTypeId}", delete_event_type, methods=["DELETE"]),
-    Route("/v2/teams/{teamId}/event-types/{eventTypeId}/create-phone-call", create_phone_call, methods=["POST"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "TeamsController_createTeam": create_team,
+    "TeamsController_getTeams": list_teams,
+    "TeamsController_getTeam": get_team,
+    "TeamsController_updateTeam": patch_team,
+    "TeamsController_deleteTeam": remove_team,
+    "TeamsMembershipsController_getTeamMemberships": list_memberships,
+    "TeamsMembershipsController_createTeamMembership": create_membership,
+    "TeamsMembershipsController_getTeamMembership": get_membership,
+    "TeamsMembershipsController_updateTeamMembership": patch_membership,
+    "TeamsMembershipsController_deleteTeamMembership": delete_membership,
+    "TeamsEventTypesController_createTeamEventType": create_event_type,
+    "TeamsEventTypesController_getTeamEventTypes": list_event_types,
+    "TeamsEventTypesController_getTeamEventType": get_event_type,
+    "TeamsEventTypesController_deleteTeamEventType": delete_event_type,
+    "TeamsEventTypesController_createPhoneCall": create_phone_call,
+}

@@ -6,10 +6,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from cal_mcp.sandbox.errors import forbidden, not_found
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
+from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
 from cal_mcp.sandbox.state import USER_ID, SandboxState
 from cal_mcp.sandbox.stores import webhooks as webhook_store
@@ -99,16 +98,17 @@ async def delete_event_type_webhook(request: Request) -> JSONResponse:
 
 
 _ET = "/v2/event-types/{eventTypeId}/webhooks"
-ROUTES = [
-    Route("/v2/webhooks", create_user_webhook, methods=["POST"]),
-    Route("/v2/webhooks", list_user_webhooks, methods=["GET"]),
-    Route("/v2/webhooks/{webhookId}", get_user_webhook, methods=["GET"]),
-    Route("/v2/webhooks/{webhookId}", patch_user_webhook, methods=["PATCH"]),
-    Route("/v2/webhooks/{webhookId}", delete_user_webhook, methods=["DELETE"]),
-    Route(_ET, create_event_type_webhook, methods=["POST"]),
-    Route(_ET, list_event_type_webhooks, methods=["GET"]),
-    Route(_ET, delete_event_type_webhooks, methods=["DELETE"]),
-    Route(_ET + "/{webhookId}", get_event_type_webhook, methods=["GET"]),
-    Route(_ET + "/{webhookId}", patch_event_type_webhook, methods=["PATCH"]),
-    Route(_ET + "/{webhookId}", delete_event_type_webhook, methods=["DELETE"]),
-]
+# Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
+HANDLERS: dict[str, Endpoint] = {
+    "WebhooksController_createWebhook": create_user_webhook,
+    "WebhooksController_getWebhooks": list_user_webhooks,
+    "WebhooksController_getWebhook": get_user_webhook,
+    "WebhooksController_updateWebhook": patch_user_webhook,
+    "WebhooksController_deleteWebhook": delete_user_webhook,
+    "EventTypeWebhooksController_createEventTypeWebhook": create_event_type_webhook,
+    "EventTypeWebhooksController_getEventTypeWebhooks": list_event_type_webhooks,
+    "EventTypeWebhooksController_deleteAllEventTypeWebhooks": delete_event_type_webhooks,
+    "EventTypeWebhooksController_getEventTypeWebhook": get_event_type_webhook,
+    "EventTypeWebhooksController_updateEventTypeWebhook": patch_event_type_webhook,
+    "EventTypeWebhooksController_deleteEventTypeWebhook": delete_event_type_webhook,
+}
