@@ -284,3 +284,50 @@ def test_every_operation_a_tool_calls_has_a_sandbox_handler_keyed_by_its_operati
         found = cal_api.match(spec.request.method, spec.request.path)
         assert found is not None, spec.name
         assert found[0].operation_id in handlers, f"{spec.name}: no handler for {found[0].operation_id}"
+
+
+# --- the issue's table, the sandbox side: the raw HTTP request real Cal refuses, refused as Cal does ------
+# (the server side of each row is tests/test_cal_rules.py::REFUSED; both read the specs' calRules)
+
+_BOOK = {"start": "2026-12-01T14:00:00Z", "eventTypeId": 1001, "attendee": ATTENDEE}
+_SLOTS = {"start": "2026-12-01", "end": "2026-12-02"}
+# (method, path, headers, query, body, a message Cal's layer gives, Cal source file)
+CAL_REFUSES = [
+    ("POST", "/v2/bookings", BOOKING, {}, {**_BOOK, "instant": True, "recurrenceCount": 2},
+     "property instant should not exist", "create-booking-input.pipe.ts"),
+    ("POST", "/v2/bookings", BOOKING, {}, {**_BOOK, "instant": False},
+     "property instant should not exist", "create-booking.input.ts"),
+    ("POST", "/v2/bookings/b1/cancel", BOOKING, {}, {"seatUid": "s1", "cancelSubsequentBookings": True},
+     "property cancelSubsequentBookings should not exist", "cancel-booking.input.ts"),
+    ("POST", "/v2/bookings/b1/reschedule", BOOKING, {},
+     {"start": "2026-12-01T15:00:00Z", "seatUid": "s1", "reschedulingReason": "clash"},
+     "property reschedulingReason should not exist", "reschedule-booking-input.pipe.ts"),
+    ("GET", "/v2/slots", {"cal-api-version": "2024-09-04"}, {**_SLOTS, "eventTypeId": "7", "username": "a"}, None,
+     "property username should not exist", "get-slots-input.pipe.ts"),
+    ("GET", "/v2/slots", {"cal-api-version": "2024-09-04"}, {**_SLOTS, "usernames": "a,b"}, None,
+     "organizationSlug should not be empty", "get-slots.input.ts"),
+    ("POST", "/v2/teams/601/event-types", {}, {},
+     {"title": "Demo", "slug": "demo", "lengthInMinutes": 30, "schedulingType": "collective",
+      "locations": [{"type": "link", "link": "https://meet.example.com/x"}]},
+     "locations.0.public should not be empty", "locations.input.ts"),
+    ("POST", "/v2/bookings/b1/mark-absent", BOOKING, {}, {"attendees": []},
+     "attendees must contain at least 1 elements", "mark-absent.input.ts"),
+    ("PATCH", "/v2/teams/601", {}, {}, {"bio": "New"}, "name should not be empty", "update-team.input.ts"),
+    ("PATCH", "/v2/organizations/501/teams/601", {}, {}, {"bio": "New"}, "name should not be empty",
+     "update-team.input.ts"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "query", "body", "message", "source"), CAL_REFUSES,
+                         ids=[f"{c[0]} {c[1]} ({c[5]})" for c in CAL_REFUSES])
+async def test_the_sandbox_refuses_the_raw_request_as_cal_would(
+    method: str, path: str, headers: dict[str, str], query: dict[str, str], body: Any, message: str, source: str
+) -> None:
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.request(method, path, params=query, json=body,
+                                        headers={"Authorization": "Bearer k", **headers})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    said = error["message"] + " " + response.headers.get(EXPLANATION_HEADER, "")
+    assert message in said, (source, said)
