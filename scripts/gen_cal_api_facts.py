@@ -116,6 +116,21 @@ NOT_READ = {
 }
 
 
+# Values a DTO accepts beyond the documented enum, each with the reason: (schema, property) -> extra values.
+ALSO_ACCEPTED = {
+    # @Transform maps collective/roundRobin/managed onto Prisma's SchedulingType, then @IsEnum(SchedulingType)
+    # checks the Prisma names, so those pass too (create-event-type.input.ts, update-event-type.input.ts).
+    ("CreateTeamEventTypeInput_2024_06_14", "schedulingType"): ["COLLECTIVE", "ROUND_ROBIN", "MANAGED"],
+    ("UpdateTeamEventTypeInput_2024_06_14", "schedulingType"): ["COLLECTIVE", "ROUND_ROBIN", "MANAGED"],
+}
+
+
+def widen_enums(schemas: dict[str, Any]) -> None:
+    for (schema, prop), extra in ALSO_ACCEPTED.items():
+        node = schemas[schema]["properties"][prop]
+        node["enum"] = [*node["enum"], *(v for v in extra if v not in node["enum"])]
+
+
 def operation_facts(method: str, path: str, op: dict[str, Any], era: str | None) -> dict[str, Any]:
     facts: dict[str, Any] = {"operationId": op["operationId"], "method": method.upper(), "path": path}
     if era is not None:
@@ -149,6 +164,7 @@ def generate(shared: Path) -> dict[str, Any]:
     newest, older = load(newest_file), load(shared / SEED_ERA_SPEC)
     era = SEED_ERA_SPEC.removeprefix("openapi-").removesuffix(".json")
     schemas: dict[str, Any] = newest["components"]["schemas"]
+    widen_enums(schemas)
     old_schemas: dict[str, Any] = older["components"]["schemas"]
     operations = [
         operation_facts(m, path, op, None) for path, item in newest["paths"].items() for m, op in item.items()

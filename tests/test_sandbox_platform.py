@@ -229,7 +229,9 @@ async def test_team_event_types_are_created_listed_and_deleted(api: httpx.AsyncC
     seeded = (await api.get("/v2/teams/601/event-types")).json()["data"]
     assert seeded[0]["id"] == 9001 and seeded[0]["schedulingType"] == "roundRobin"
     assert [h["userId"] for h in seeded[0]["hosts"]] == [USER_ID, 1002]
-    outsider = {"title": "Pitch", "slug": "pitch", "lengthInMinutes": 30, "schedulingType": "collective",
+    # Prisma's enum names pass too: the DTO maps the documented values onto them before IsEnum
+    # (CreateTeamEventTypeInput_2024_06_14, create-event-type.input.ts).
+    outsider = {"title": "Pitch", "slug": "pitch", "lengthInMinutes": 30, "schedulingType": "COLLECTIVE",
                 "hosts": [{"userId": 1004}]}
     error(await api.post("/v2/teams/601/event-types", json=outsider), 400, "BadRequestException")
     created = await api.post("/v2/teams/601/event-types", json={**outsider, "hosts": [{"userId": 1003}]})
