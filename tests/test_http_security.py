@@ -138,6 +138,21 @@ async def test_with_the_right_token_both_transports_serve_and_healthz_needs_none
         assert len((await mcp.list_tools()).tools) > 100
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "BeArEr"])
+async def test_the_bearer_scheme_name_is_accepted_in_any_letter_case(guarded_url: str, scheme: str) -> None:
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"{guarded_url}/mcp", json=INITIALIZE,
+                                   headers={**MCP_HEADERS, "Authorization": f"{scheme} {TOKEN}"})
+    assert answer.status_code == 200, answer.text
+
+
+async def test_the_token_itself_stays_case_sensitive(guarded_url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"{guarded_url}/mcp", json=INITIALIZE,
+                                   headers={**MCP_HEADERS, "Authorization": f"bearer {TOKEN.upper()}"})
+    assert answer.status_code == 401
+
+
 # -- request size -----------------------------------------------------------------------------------
 
 

@@ -112,15 +112,16 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        given = Request(scope).headers.get("authorization", "").encode()
+        scheme, _, credentials = Request(scope).headers.get("authorization", "").partition(" ")
+        # The scheme name is case-insensitive (RFC 6750 §2.1 via RFC 9110 §11.1); the token is not.
         # Constant-time: the comparison must not reveal how much of a guess was right.
-        if hmac.compare_digest(given, self._expected):
+        if scheme.lower() == "bearer" and hmac.compare_digest(credentials.lstrip(" ").encode(), self._expected):
             await self.app(scope, receive, send)
             return
         response = JSONResponse(
