@@ -369,7 +369,7 @@ class FakeUpstream:
 
 # -- cal-mcp (or the sandbox) as a child process, for tests about the process itself ---------------
 
-CHILD_ENV_KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
+CHILD_ENV_KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR", "PYTHONPATH")
 
 
 def child_env(**values: str) -> dict[str, str]:

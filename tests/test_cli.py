@@ -8,11 +8,13 @@ import sys
 
 import pytest
 
+from tests.conftest import REPO
+
 pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": os.environ.get("PATH", ""), **env}
+    environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO / "server"), **env}
     return subprocess.run([sys.executable, "-m", "cal_mcp", *args], capture_output=True, text=True,
                           timeout=60, env=environment, stdin=subprocess.DEVNULL)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
+
 pytestmark = pytest.mark.slow
 
 MESSAGES = [
@@ -25,7 +27,7 @@ MESSAGES = [
 
 
 def test_stdout_holds_only_protocol_messages_and_stderr_the_logs(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "CAL_MCP_LOG_LEVEL": "DEBUG"}
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO / "server"), "CAL_MCP_LOG_LEVEL": "DEBUG"}
     log_file = (tmp_path / "stderr.log").open("w")  # a file, so a chatty stderr cannot block the server
     proc = subprocess.Popen([sys.executable, "-m", "cal_mcp", "--sandbox"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=log_file, text=True, env=env)

@@ -20,7 +20,7 @@ from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH
 from cal_mcp.transports import http_app
-from tests.conftest import serve_in_thread
+from tests.conftest import REPO, serve_in_thread
 from tests.workflow import book_and_cancel, data, weekday_after
 
 pytestmark = pytest.mark.slow
@@ -38,9 +38,12 @@ def mcp_url(sandbox_url: str, registry: Registry) -> Iterator[str]:
     with serve_in_thread(http_app(CalMcpApp(settings, registry))) as url:
         yield url
 
+SERVER_PATH = str(REPO / "server")  # the children run this checkout, whichever one the venv was installed from
+
 
 def stdio_params(sandbox_url: str, *extra: str) -> StdioServerParameters:
-    env = {"PATH": os.environ.get("PATH", ""), "CAL_API_BASE_URL": sandbox_url, "CAL_API_KEY": "cal_test_key",
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": SERVER_PATH, "CAL_API_BASE_URL": sandbox_url,
+           "CAL_API_KEY": "cal_test_key",
            "CAL_MCP_RATE_LIMIT": "0", "CAL_MCP_LOG_LEVEL": "WARNING"}
     return StdioServerParameters(command=sys.executable, args=["-m", "cal_mcp", *extra], env=env)
 
@@ -82,7 +85,7 @@ async def test_stdio_filters_tools_and_lists_only_read_only_ones(sandbox_url: st
 async def test_the_sandbox_flag_runs_the_booking_path_with_no_account(mode: str) -> None:
     """``cal-mcp --sandbox`` (in-process emulator on the wall clock), exactly as the README runs it."""
     params = StdioServerParameters(command=sys.executable, args=["-m", "cal_mcp", "--sandbox"],
-                                   env={"PATH": os.environ.get("PATH", "")})
+                                   env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": SERVER_PATH})
     async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
         me = data(await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))
         assert me["username"]

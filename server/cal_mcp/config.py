@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     max_output_bytes: int = Field(default=100_000, ge=1_000, validation_alias="CAL_MCP_MAX_OUTPUT_BYTES")
     # Upstream bodies larger than this are refused unread (a runaway proxy page must not fill memory).
     max_response_bytes: int = Field(default=10_000_000, ge=10_000, validation_alias="CAL_MCP_MAX_RESPONSE_BYTES")
+    # What a client may send: one request (an HTTP body or a stdio line) of at most this many bytes.
+    max_request_bytes: int = Field(default=1_000_000, ge=1_024, validation_alias="CAL_MCP_MAX_REQUEST_BYTES")
+    # HTTP: open Streamable HTTP sessions (and, counted apart, SSE connections) at once; more get 503.
+    max_sessions: int = Field(default=100, ge=1, validation_alias="CAL_MCP_MAX_SESSIONS")
+    # HTTP: a session with no request in flight (and no open stream) for this long is closed.
+    session_idle_timeout: float = Field(default=600.0, gt=0, validation_alias="CAL_MCP_SESSION_IDLE_TIMEOUT")
+    # HTTP: seconds for a request's headers to arrive (from connect or the previous answer), then its body.
+    header_timeout: float = Field(default=10.0, gt=0, validation_alias="CAL_MCP_HEADER_TIMEOUT")
+    body_timeout: float = Field(default=30.0, gt=0, validation_alias="CAL_MCP_BODY_TIMEOUT")
+    # HTTP: open connections at once (long-lived streams included); more get 503.
+    max_connections: int = Field(default=500, ge=2, validation_alias="CAL_MCP_MAX_CONNECTIONS")
     sandbox: bool = False
 
     @field_validator("base_url")

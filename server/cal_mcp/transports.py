@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
-import os
 import signal
 import sys
 import threading
@@ -22,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cal_mcp.stdio_lines import StdinLines
 
 if TYPE_CHECKING:
     from cal_mcp.app import CalMcpApp
@@ -45,62 +46,20 @@ async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
             return
 
 
-class _StdinLines:
-    """stdin's lines, read by a daemon thread.
-
-    The SDK reads stdin in an anyio worker thread, which a cancellation must wait for and which
-    keeps the interpreter from exiting while it blocks in ``readline``: a SIGTERM would then hang
-    until the client happens to write. A daemon thread blocked in a read ends with the process.
-    """
-
-    def __init__(self) -> None:
-        self._send, self._receive = anyio.create_memory_object_stream[str](16)
-
-    def start(self) -> None:
-        token = anyio.lowlevel.current_token()
-        fd = sys.stdin.fileno()
-
-        def deliver(line: bytes) -> None:
-            anyio.from_thread.run(self._send.send, line.decode("utf-8", errors="replace"), token=token)
-
-        def pump() -> None:
-            # Plain os.read: no buffered file object whose lock a blocked daemon thread would hold
-            # while the interpreter finalizes.
-            pending = b""
-            try:
-                while chunk := os.read(fd, 65536):
-                    *lines, pending = (pending + chunk).split(b"\n")
-                    for line in lines:
-                        deliver(line + b"\n")
-                if pending:
-                    deliver(pending)
-            except Exception:  # the loop is gone (shutting down) or stdin broke: stop reading
-                pass
-            finally:
-                with contextlib.suppress(Exception):
-                    anyio.from_thread.run_sync(self._send.close, token=token)
-
-        threading.Thread(target=pump, name="cal-mcp-stdin", daemon=True).start()
-
-    def __aiter__(self) -> AsyncIterator[str]:
-        return self._receive.__aiter__()
-
-
 async def run_stdio(app: CalMcpApp) -> None:
     """Serve until stdin closes, or SIGTERM/SIGINT arrives; either way a clean exit (status 0)."""
     from mcp.server.stdio import stdio_server
 
     server = app.build_server()
     main_thread = threading.current_thread() is threading.main_thread()
-    stdin: Any = None
-    if main_thread:
-        stdin = _StdinLines()
-        stdin.start()
+    stdin = StdinLines(app.settings.max_request_bytes)
+    stdin.start()
     try:
         async with anyio.create_task_group() as group:
             if main_thread and sys.platform != "win32":  # no asyncio signal handlers on Windows
                 group.start_soon(_cancel_on_signal, group.cancel_scope)
-            async with stdio_server(stdin=stdin) as (read, write):
+            async with stdio_server(stdin=stdin) as (read, write):  # type: ignore[arg-type]
+                stdin.attach(write)
                 await server.run(read, write, server.create_initialization_options())
             group.cancel_scope.cancel()
     finally:
