@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -43,5 +44,22 @@ def test_help_lists_every_documented_option() -> None:
     done = run_cli("--help")
     assert done.returncode == 0
     for option in ("--transport", "--host", "--port", "--toolsets", "--tools", "--read-only", "--sandbox",
-                   "--allow-unauthenticated", "--log-level"):
+                   "--allow-unauthenticated", "--log-level", "--max-request-bytes", "--max-sessions",
+                   "--session-idle-timeout", "--header-timeout", "--body-timeout", "--max-connections"):
         assert option in done.stdout
+
+
+def test_a_limit_flag_overrides_its_environment_variable() -> None:
+    environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO / "server"),
+                   "CAL_MCP_MAX_REQUEST_BYTES": "1000000"}
+    line = json.dumps({"jsonrpc": "2.0", "id": 5, "method": "ping", "params": {"pad": "x" * 3000}})
+    done = subprocess.run([sys.executable, "-m", "cal_mcp", "--sandbox", "--max-request-bytes", "2048"],
+                          input=line + "\n", capture_output=True, text=True, timeout=60, env=environment)
+    assert done.returncode == 0, done.stderr
+    (answer,) = [json.loads(reply) for reply in done.stdout.splitlines()]
+    assert answer["error"]["code"] == -32600 and "2048 bytes" in answer["error"]["message"]
+
+
+def test_an_invalid_limit_flag_stops_start_up_naming_it() -> None:
+    done = run_cli("--max-sessions", "0")
+    assert done.returncode == 2 and "max_sessions" in done.stderr and "Traceback" not in done.stderr

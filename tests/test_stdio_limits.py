@@ -62,6 +62,7 @@ class _Recorder:
 async def test_refused_lines_are_answered_and_valid_lines_pass_through() -> None:
     payload = iter([
         b"{not json\n",
+        '{"jsonrpc":"2.0","id":6,"method":"ping"}'.encode("utf-16") + b"\n",
         b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]\n',
         b'{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}\n',
         b'{"jsonrpc":"2.0","id":7,"method":"ping","params":5}\n',
@@ -77,7 +78,7 @@ async def test_refused_lines_are_answered_and_valid_lines_pass_through() -> None
         passed = [line async for line in stdin]
     assert [json.loads(line)["id"] for line in passed] == [9]
     assert [(m["id"], m["error"]["code"]) for m in recorder.sent] == [
-        (None, -32700), (None, -32600), (None, -32600), (7, -32600), (None, -32600)]
+        (None, -32700), (None, -32700), (None, -32600), (None, -32600), (7, -32600), (None, -32600)]
     assert "2048 bytes" in recorder.sent[-1]["error"]["message"]
 
 

@@ -11,6 +11,18 @@ import sys
 from pydantic import ValidationError
 
 TRANSPORTS = ("stdio", "sse", "http")
+# flag, type, environment variable, help; the Settings field is the flag's name with underscores.
+LIMIT_FLAGS: tuple[tuple[str, type, str, str], ...] = (
+    ("--max-request-bytes", int, "CAL_MCP_MAX_REQUEST_BYTES",
+     "largest request: an HTTP body or a stdio line; default 1000000"),
+    ("--max-sessions", int, "CAL_MCP_MAX_SESSIONS",
+     "open Streamable HTTP sessions, and apart SSE streams, at once; default 100"),
+    ("--session-idle-timeout", float, "CAL_MCP_SESSION_IDLE_TIMEOUT",
+     "seconds a Streamable HTTP session may sit idle before it is closed; default 600"),
+    ("--header-timeout", float, "CAL_MCP_HEADER_TIMEOUT", "seconds for a request's headers to arrive; default 10"),
+    ("--body-timeout", float, "CAL_MCP_BODY_TIMEOUT", "seconds for a request's body to arrive; default 30"),
+    ("--max-connections", int, "CAL_MCP_MAX_CONNECTIONS", "open HTTP connections at once; default 500"),
+)
 log = logging.getLogger("cal_mcp")
 
 
@@ -36,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json-response", action="store_true", help="Streamable HTTP answers JSON instead of SSE")
     parser.add_argument("--allowed-hosts", default=os.environ.get("CAL_MCP_ALLOWED_HOSTS", ""),
                         help="extra Host names accepted by the DNS-rebinding check (comma-separated)")
+    limits = parser.add_argument_group("limits (each overrides its environment variable)")
+    for flag, kind, env, what in LIMIT_FLAGS:
+        limits.add_argument(flag, type=kind, default=None, metavar="N", help=f"{what} ({env})")
     parser.add_argument("--log-level", default=os.environ.get("CAL_MCP_LOG_LEVEL", "INFO"),
                         type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return parser.parse_args(argv)
@@ -77,6 +92,10 @@ def _main(argv: list[str] | None) -> int:
         # The sandbox's own fake credentials (Settings turns the budget toward Cal off for it).
         overrides = {"sandbox": True, "api_key": SANDBOX_API_KEY,
                      "oauth_client_id": OAUTH_CLIENT_ID, "oauth_client_secret": OAUTH_CLIENT_SECRET}
+    for flag, *_ in LIMIT_FLAGS:
+        name = flag.removeprefix("--").replace("-", "_")
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
 
 RequestId = str | int
 
@@ -45,7 +46,8 @@ def check_message(raw: bytes | str) -> Refusal | None:
     from pydantic import ValidationError
 
     try:
-        value = json.loads(raw)
+        # UTF-8 only (json.loads would also take UTF-16 and UTF-32 bytes, which the SDK then refuses).
+        value = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (ValueError, UnicodeDecodeError):
         return Refusal(PARSE_ERROR, "Parse error: the message is not valid JSON")
     if isinstance(value, list):

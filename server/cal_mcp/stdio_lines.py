@@ -91,7 +91,7 @@ def classify(line: bytes | None, max_bytes: int) -> str | Refusal | None:
         return too_large(max_bytes)
     if not line.strip():
         return None
-    refusal = check_message(line)
+    refusal = check_message(line)  # also refuses a line that is not UTF-8
     return refusal if refusal is not None else line.decode("utf-8")
 
 

@@ -22,15 +22,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cal_mcp.http_limits import Clock, RequestGuard, SessionActivity, header_deadline_protocol, refusal_response
+from cal_mcp.jsonrpc_guard import INTERNAL_ERROR, Refusal
 from cal_mcp.stdio_lines import StdinLines
 
 if TYPE_CHECKING:
     from cal_mcp.app import CalMcpApp
+    from cal_mcp.config import Settings
 
 log = logging.getLogger("cal_mcp.transport")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-MAX_REQUEST_BYTES = 1_000_000  # a tool call's arguments are small; refuse megabyte bodies early
 OPEN_PATHS = ("/healthz",)
 
 
@@ -117,11 +119,16 @@ def http_app(
     stateless: bool = False,
     json_response: bool = False,
     extra_hosts: Sequence[str] = (),
+    clock: Clock = time.monotonic,
 ) -> Starlette:
-    """Streamable HTTP at ``/mcp``, legacy SSE at ``GET /sse`` + ``POST /messages/``, and ``/healthz``."""
+    """Streamable HTTP at ``/mcp``, legacy SSE at ``GET /sse`` + ``POST /messages/``, and ``/healthz``.
+
+    ``clock`` times session idleness and body deadlines; ``app.state.sessions`` reaps idle sessions.
+    """
     from mcp.server.sse import SseServerTransport
     from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 
+    settings = app.settings
     server = app.build_server()
     security = security_settings(host, port, extra_hosts)
     manager = StreamableHTTPSessionManager(
@@ -129,13 +136,41 @@ def http_app(
         stateless=stateless,
         json_response=json_response,
         security_settings=security,
-        max_request_body_size=MAX_REQUEST_BYTES,
+        max_request_body_size=settings.max_request_bytes,
+        max_sessions=settings.max_sessions,  # beyond it: 503 {"error": {"message": "Too many open sessions"}}
+        session_idle_timeout=None,  # SessionActivity below reaps idle sessions (the same rule, on `clock`)
     )
-    sse = SseServerTransport("/messages/", security_settings=security, max_request_body_size=MAX_REQUEST_BYTES)
+    sse = SseServerTransport("/messages/", security_settings=security,
+                             max_request_body_size=settings.max_request_bytes)
+
+    async def end_session(session_id: str) -> None:
+        # The SDK has no public way to end a session by id; its transport's terminate() ends the session's
+        # server task, which then forgets the session (later requests with its id get 404).
+        transport = manager._server_instances.get(session_id)
+        if transport is not None:
+            await transport.terminate()
+
+    sessions = SessionActivity(StreamableHTTPASGIApp(manager), idle_timeout=settings.session_idle_timeout,
+                               end_session=end_session, clock=clock)
+
+    def guarded(inner: ASGIApp) -> RequestGuard:
+        return RequestGuard(inner, max_bytes=settings.max_request_bytes, body_timeout=settings.body_timeout,
+                            clock=clock)
+
+    sse_streams = 0
 
     async def handle_sse(request: Request) -> Response:
-        async with sse.connect_sse(request.scope, request.receive, request._send) as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+        nonlocal sse_streams
+        if sse_streams >= settings.max_sessions:  # the SDK's SSE transport has no cap of its own
+            log.warning("refusing a new SSE stream: %d are open", sse_streams)
+            refusal = Refusal(INTERNAL_ERROR, f"Too many open sessions (CAL_MCP_MAX_SESSIONS={settings.max_sessions})")
+            return refusal_response(refusal, 503)
+        sse_streams += 1
+        try:
+            async with sse.connect_sse(request.scope, request.receive, request._send) as (read, write):
+                await server.run(read, write, server.create_initialization_options())
+        finally:
+            sse_streams -= 1
         return Response()
 
     async def healthz(request: Request) -> Response:
@@ -143,21 +178,25 @@ def http_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with manager.run():
+        async with manager.run(), anyio.create_task_group() as reaper:
+            if not stateless:
+                reaper.start_soon(sessions.reap_every, max(0.5, min(30.0, settings.session_idle_timeout / 4)))
             try:
                 yield
             finally:
+                reaper.cancel_scope.cancel()
                 await app.aclose()
 
     starlette = Starlette(
         routes=[
-            Route("/mcp", endpoint=StreamableHTTPASGIApp(manager)),
+            Route("/mcp", endpoint=guarded(sessions)),
             Route("/sse", endpoint=handle_sse, methods=["GET"]),
-            Mount("/messages/", app=sse.handle_post_message),
+            Mount("/messages/", app=guarded(sse.handle_post_message)),
             Route("/healthz", endpoint=healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
+    starlette.state.sessions = sessions
     token = app.settings.auth_token
     if token is not None:
         starlette.add_middleware(BearerAuth, token=token.get_secret_value())
@@ -210,15 +249,7 @@ def run_http(app: CalMcpApp, *, host: str, port: int, stateless: bool = False, j
             _end_sse_streams()
             await super().shutdown(sockets)
 
-    config = uvicorn.Config(
-        calls,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=shutdown_grace,
-        lifespan="on",
-    )
-    server = GracefulServer(config)
+    server = GracefulServer(uvicorn_config(calls, app.settings, host=host, port=port, shutdown_grace=shutdown_grace))
     if threading.current_thread() is not threading.main_thread():
         server.run()
         return
@@ -236,6 +267,22 @@ def run_http(app: CalMcpApp, *, host: str, port: int, stateless: bool = False, j
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def uvicorn_config(asgi: ASGIApp, settings: Settings, *, host: str, port: int, shutdown_grace: int) -> Any:
+    """uvicorn's settings: connection cap (503 beyond it), header deadline, graceful shutdown."""
+    import uvicorn
+
+    return uvicorn.Config(
+        asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=shutdown_grace,
+        lifespan="on",
+        limit_concurrency=settings.max_connections,
+        http=header_deadline_protocol(settings.header_timeout),
+    )
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
