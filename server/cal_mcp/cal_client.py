@@ -65,6 +65,16 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Raised while connecting: not a byte of the request has left, so even a POST may be sent again.
 NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 BACKOFF_BASE, BACKOFF_CAP = 0.25, 4.0
+# Characters of a redirect's Location quoted in an error; past this a URL says nothing more useful.
+LOCATION_SHOWN = 300
+
+
+def writes(request: CalRequest) -> bool:
+    """Whether the call may change something at Cal: its tool is not read-only (a bare request: not a GET)."""
+    read_only = request.meta.get("read_only")
+    if read_only is None:
+        return request.method not in ("GET", "HEAD")
+    return not read_only
 
 
 @dataclass(frozen=True)
@@ -218,7 +228,10 @@ class CalClient:
             async with self._http.stream(
                 request.method, request.path, params=params, headers=headers, json=request.json
             ) as response:
-                body = await self._read_capped(response)
+                try:
+                    body = await self._read_capped(response)
+                except BadResponseError as exc:
+                    raise self._unusable(request, response.status_code, exc) from None
         except NOTHING_SENT as exc:
             log.warning("cannot connect to Cal.com: %s", type(exc).__name__)
             reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection refused or DNS failure"
@@ -235,6 +248,34 @@ class CalClient:
                 raise self._outcome_unknown(request, what) from None
             raise _Retry(UnreachableError(f"{what}.", "Try again in a moment.")) from None
         return self._interpret(request, response, body, idempotent)
+
+    def _unusable(self, request: CalRequest, status: int, error: BadResponseError) -> CalMcpError:
+        """An answer that cannot be used: for a write Cal may have acted on, the outcome is unknown.
+
+        "Try again" would invite a duplicate (a second booking), so a write is reported as
+        outcome unknown, with the tool to check first; Cal's refusals (4xx) changed nothing.
+        """
+        if writes(request) and not 400 <= status < 500:
+            reason = error.message.rstrip(".")
+            return self._outcome_unknown(request, f"Cal.com answered HTTP {status}, but the answer is unusable "
+                                                  f"({reason})")
+        return error
+
+    def _redirect(self, request: CalRequest, status: int, location: str | None) -> CalResponse:
+        """A 3xx is the answer only for the provider callbacks whose spec says ``redirectIsAnswer``."""
+        if request.meta.get("redirect_is_answer"):
+            return CalResponse(status, {"status": "success", "data": {"redirectTo": location or ""}})
+        if location:
+            shown = location if len(location) <= LOCATION_SHOWN else location[:LOCATION_SHOWN] + "…"
+            what = f"Cal.com answered HTTP {status}, a redirect to {shown}"
+        else:
+            what = f"Cal.com answered HTTP {status}, a redirect without a Location"
+        if writes(request):
+            raise self._outcome_unknown(request, what)
+        raise BadResponseError(
+            f"{what}, instead of data (redirects are not followed).",
+            "Check that CAL_API_BASE_URL points at the Cal.com API itself (https://api.cal.com), then call again.",
+        )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         limit = self.settings.max_response_bytes
@@ -277,6 +318,8 @@ class CalClient:
         if status >= 400:
             raise upstream_error(request, status, raw, response.headers)
         if 300 <= status < 400:
-            location = response.headers.get("location", "")
-            return CalResponse(status, {"status": "success", "data": {"redirectTo": location}})
-        return CalResponse(status, parse_body(status, raw, response.headers))
+            return self._redirect(request, status, response.headers.get("location"))
+        try:
+            return CalResponse(status, parse_body(status, raw, response.headers))
+        except BadResponseError as exc:
+            raise self._unusable(request, status, exc) from None
