@@ -15,13 +15,8 @@ from typing import Any
 import mcp_types as types
 
 from cal_mcp.errors import BadResponseError, UpstreamError, hint_for_status
+from cal_mcp.output_cap import cap
 from cal_mcp.request_builder import CalRequest
-
-TRUNCATION_NOTE = (
-    "Output capped at {limit} bytes: showing {shown} of {total} items. Ask for fewer at a time "
-    "(take/limit and skip/offset, or narrower filters such as dates or status) to see the rest."
-)
-
 
 # Deepest nesting accepted from Cal. Its answers nest a dozen levels at most; the MCP SDK cannot
 # serialise a result nested ~250 deep (a protocol error instead of a result), and json.loads
@@ -147,47 +142,8 @@ def success_payload(body: Any) -> dict[str, Any]:
     return {"data": body}
 
 
-def _dump(payload: Any) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _cap(payload: dict[str, Any], limit: int) -> tuple[dict[str, Any], str]:
-    """Trim the longest list in ``data`` until the JSON fits in ``limit`` bytes, saying so."""
-    text = _dump(payload)
-    if len(text.encode()) <= limit:
-        return payload, text
-    data = payload.get("data")
-    holder: dict[str, Any] | None = None
-    key: str | None = None
-    items: list[Any] | None = None
-    if isinstance(data, list):
-        items = data
-    elif isinstance(data, dict):
-        lists = [(k, v) for k, v in data.items() if isinstance(v, list)]
-        if lists:
-            key, items = max(lists, key=lambda kv: len(_dump(kv[1])))
-            holder = data
-    total = len(items) if items is not None else 0
-    shown = total
-    while True:
-        if items is None:
-            trimmed: dict[str, Any] = {"data": None}
-            shown = 0
-        else:
-            part = items[:shown]
-            new_data: Any = part if holder is None else {**holder, str(key): part}
-            trimmed = {**payload, "data": new_data}
-        trimmed["truncated"] = TRUNCATION_NOTE.format(limit=limit, shown=shown, total=total or "?")
-        text = _dump(trimmed)
-        if len(text.encode()) <= limit or shown == 0:
-            return trimmed, text
-        # Shrink proportionally, at least by one, so large lists converge in a few steps.
-        ratio = limit / len(text.encode())
-        shown = max(0, min(shown - 1, int(shown * ratio * 0.95)))
-
-
 def success_result(body: Any, *, limit: int) -> types.CallToolResult:
-    payload, text = _cap(success_payload(body), limit)
+    payload, text = cap(success_payload(body), limit)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=payload,
