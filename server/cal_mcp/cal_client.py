@@ -28,7 +28,7 @@ from cal_mcp.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from cal_mcp.logs import mask_secrets_in_logs, redact
+from cal_mcp.logs import contains_secret, mask_secrets_in_logs, redact
 from cal_mcp.rate_budget import RateBudget
 from cal_mcp.request_builder import CalRequest
 
@@ -46,15 +46,16 @@ def _redact_body(body: Any, secrets: tuple[str, ...]) -> Any:
     ``redact`` rebuilds every dict and list: ~2.4 ms for a 90 KB page of bookings, where dumping it
     and searching the text takes ~0.4 ms (bench/call_overhead.py). The dump writes every string,
     keys included, verbatim except for ``"``, ``\\`` and control characters, so a secret free of
-    those that is absent from the text is in no string. Otherwise (or on any doubt) ``redact`` runs.
+    those that is absent from the text (in every form ``logs.SecretMatcher`` knows) is in no string.
+    Otherwise (or on any doubt) ``redact`` runs.
     """
     if body is None or not secrets or any(_ESCAPED_IN_JSON.intersection(s) for s in secrets):
         return redact(body, secrets)
     try:
         text = json.dumps(body, ensure_ascii=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return redact(body, secrets)
-    if any(secret in text for secret in secrets):
+    if contains_secret(text, secrets):
         return redact(body, secrets)
     return body
 
@@ -120,7 +121,8 @@ class CalClient:
         self.settings = settings
         self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
         self._secrets = settings.secret_values()
-        mask_secrets_in_logs(self._secrets)
+        # The OAuth client ID is public: a run of characters a secret shares with it is not masked.
+        mask_secrets_in_logs(self._secrets, public=(settings.oauth_client_id or "",))
         self._http = httpx.AsyncClient(
             base_url=base_url or settings.base_url,
             transport=transport,
