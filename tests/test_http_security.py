@@ -34,7 +34,7 @@ from tests.fake_upstream import (
     wait_until_healthy,
 )
 
-TOKEN = "mcp_http_token_5f4e3d2c1b"
+TOKEN = "mcp_http_token_5f4e3d2c1b_a9b8c7d6e5f4"  # 32+ (secrets_policy)
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 INITIALIZE = {
     "jsonrpc": "2.0", "id": 1, "method": "initialize",

@@ -42,7 +42,7 @@ from tests.fake_upstream import (
 
 API_KEY = "cal_live_k3y_SECRET_0a1b2c3d4e"
 OAUTH_SECRET = "oauth_SECRET_9f8e7d6c5b4a"
-AUTH_TOKEN = "mcp_TOKEN_SECRET_1234abcd5678"
+AUTH_TOKEN = "mcp_TOKEN_SECRET_1234abcd5678_efgh9012"  # 32+ (secrets_policy)
 SECRETS = (API_KEY, OAUTH_SECRET, AUTH_TOKEN)
 REGISTRY: Registry = load_registry()
 
@@ -180,7 +180,9 @@ async def test_fresh_credentials_a_tool_exists_to_return_are_not_masked(cal: Fak
 def test_redact_masks_every_configured_value_wherever_it_sits() -> None:
     value = {"a": [f"x{API_KEY}y", {API_KEY: OAUTH_SECRET}], "n": 3, "ok": None, "t": ("keep", OAUTH_SECRET)}
     assert redact(value, SECRETS) == {"a": [f"x{MASK}y", {MASK: MASK}], "n": 3, "ok": None, "t": ("keep", MASK)}
-    assert redact("abc", ("ab",)) == "abc"  # values too short to be secrets are left alone
+    # A short secret is still masked, exactly as it is (its encodings would match ordinary text).
+    assert redact("abc", ("ab",)) == f"{MASK}c"
+    assert redact("AB", ("ab",)) == "AB"
 
 
 @pytest.mark.slow

@@ -60,7 +60,7 @@ class CalMcpApp:
             self._client = None
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
-        from cal_mcp.errors import ArgumentError, CalMcpError
+        from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, ArgumentError, CalMcpError
         from cal_mcp.handlers import CallContext, handler_for
         from cal_mcp.results import internal_error_result
 
@@ -77,7 +77,9 @@ class CalMcpApp:
             return exc.to_result()
         except Exception:
             log.exception("internal error in %s", name)
-            return internal_error_result()
+            return internal_error_result(
+                write=not spec.annotations.read_only_hint, verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset)
+            )
 
     def build_server(self) -> Server[Any]:
         listed = self.registry.list_result

@@ -28,7 +28,7 @@ from cal_mcp.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from cal_mcp.logs import mask_secrets_in_logs, redact
+from cal_mcp.logs import contains_secret, mask_secrets_in_logs, redact
 from cal_mcp.rate_budget import RateBudget
 from cal_mcp.request_builder import CalRequest
 
@@ -46,15 +46,16 @@ def _redact_body(body: Any, secrets: tuple[str, ...]) -> Any:
     ``redact`` rebuilds every dict and list: ~2.4 ms for a 90 KB page of bookings, where dumping it
     and searching the text takes ~0.4 ms (bench/call_overhead.py). The dump writes every string,
     keys included, verbatim except for ``"``, ``\\`` and control characters, so a secret free of
-    those that is absent from the text is in no string. Otherwise (or on any doubt) ``redact`` runs.
+    those that is absent from the text (in every form ``logs.SecretMatcher`` knows) is in no string.
+    Otherwise (or on any doubt) ``redact`` runs.
     """
     if body is None or not secrets or any(_ESCAPED_IN_JSON.intersection(s) for s in secrets):
         return redact(body, secrets)
     try:
         text = json.dumps(body, ensure_ascii=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return redact(body, secrets)
-    if any(secret in text for secret in secrets):
+    if contains_secret(text, secrets):
         return redact(body, secrets)
     return body
 
@@ -65,6 +66,16 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Raised while connecting: not a byte of the request has left, so even a POST may be sent again.
 NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 BACKOFF_BASE, BACKOFF_CAP = 0.25, 4.0
+# Characters of a redirect's Location quoted in an error; past this a URL says nothing more useful.
+LOCATION_SHOWN = 300
+
+
+def writes(request: CalRequest) -> bool:
+    """Whether the call may change something at Cal: its tool is not read-only (a bare request: not a GET)."""
+    read_only = request.meta.get("read_only")
+    if read_only is None:
+        return request.method not in ("GET", "HEAD")
+    return not read_only
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,8 @@ class CalClient:
         self.settings = settings
         self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
         self._secrets = settings.secret_values()
-        mask_secrets_in_logs(self._secrets)
+        # The OAuth client ID is public: a run of characters a secret shares with it is not masked.
+        mask_secrets_in_logs(self._secrets, public=(settings.oauth_client_id or "",))
         self._http = httpx.AsyncClient(
             base_url=base_url or settings.base_url,
             transport=transport,
@@ -218,7 +230,10 @@ class CalClient:
             async with self._http.stream(
                 request.method, request.path, params=params, headers=headers, json=request.json
             ) as response:
-                body = await self._read_capped(response)
+                try:
+                    body = await self._read_capped(response)
+                except BadResponseError as exc:
+                    raise self._unusable(request, response.status_code, exc) from None
         except NOTHING_SENT as exc:
             log.warning("cannot connect to Cal.com: %s", type(exc).__name__)
             reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection refused or DNS failure"
@@ -235,6 +250,34 @@ class CalClient:
                 raise self._outcome_unknown(request, what) from None
             raise _Retry(UnreachableError(f"{what}.", "Try again in a moment.")) from None
         return self._interpret(request, response, body, idempotent)
+
+    def _unusable(self, request: CalRequest, status: int, error: BadResponseError) -> CalMcpError:
+        """An answer that cannot be used: for a write Cal may have acted on, the outcome is unknown.
+
+        "Try again" would invite a duplicate (a second booking), so a write is reported as
+        outcome unknown, with the tool to check first; Cal's refusals (4xx) changed nothing.
+        """
+        if writes(request) and not 400 <= status < 500:
+            reason = error.message.rstrip(".")
+            return self._outcome_unknown(request, f"Cal.com answered HTTP {status}, but the answer is unusable "
+                                                  f"({reason})")
+        return error
+
+    def _redirect(self, request: CalRequest, status: int, location: str | None) -> CalResponse:
+        """A 3xx is the answer only for the provider callbacks whose spec says ``redirectIsAnswer``."""
+        if request.meta.get("redirect_is_answer"):
+            return CalResponse(status, {"status": "success", "data": {"redirectTo": location or ""}})
+        if location:
+            shown = location if len(location) <= LOCATION_SHOWN else location[:LOCATION_SHOWN] + "…"
+            what = f"Cal.com answered HTTP {status}, a redirect to {shown}"
+        else:
+            what = f"Cal.com answered HTTP {status}, a redirect without a Location"
+        if writes(request):
+            raise self._outcome_unknown(request, what)
+        raise BadResponseError(
+            f"{what}, instead of data (redirects are not followed).",
+            "Check that CAL_API_BASE_URL points at the Cal.com API itself (https://api.cal.com), then call again.",
+        )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         limit = self.settings.max_response_bytes
@@ -277,6 +320,8 @@ class CalClient:
         if status >= 400:
             raise upstream_error(request, status, raw, response.headers)
         if 300 <= status < 400:
-            location = response.headers.get("location", "")
-            return CalResponse(status, {"status": "success", "data": {"redirectTo": location}})
-        return CalResponse(status, parse_body(status, raw, response.headers))
+            return self._redirect(request, status, response.headers.get("location"))
+        try:
+            return CalResponse(status, parse_body(status, raw, response.headers))
+        except BadResponseError as exc:
+            raise self._unusable(request, status, exc) from None

@@ -2,35 +2,157 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import logging
+import math
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
-MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary text
+# Any run of this many characters of a secret, or of an encoding of it, is masked (a partial leak
+# of a 32-character key is still most of it).
+PARTIAL_MIN = 12
+# Encodings and case variants are masked for secrets at least this long; a shorter secret is masked
+# exactly as it is (its encodings would match ordinary text). CAL_MCP_AUTH_TOKEN must be far longer
+# (secrets_policy.check_auth_token).
+DERIVED_MIN = 8
 
 
-def _usable(secrets: Iterable[str]) -> tuple[str, ...]:
-    # Longest first, so a secret that contains another is masked whole.
-    return tuple(sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True))
+def _base64_cores(raw: bytes) -> set[str]:
+    """Base64 text of ``raw`` wherever it sits in a longer base64 string: one core per alignment.
+
+    Inside ``base64(prefix + secret + suffix)`` the characters that depend on the secret alone
+    start at ``ceil(8k/6)`` for a prefix of ``k % 3`` bytes and end before the character the suffix
+    shares; both alphabets (standard and URL-safe) are covered.
+    """
+    cores = set()
+    for k in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * k + raw).decode("ascii")
+            cores.add(text[math.ceil(8 * k / 6): (8 * (k + len(raw))) // 6])
+    return cores
 
 
-def mask_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in _usable(secrets):
-        text = text.replace(secret, MASK)
-    return text
+def encoded_forms(secret: str) -> set[str]:
+    """The secret and the encodings it travels in: percent-encoding (both flavours) and base64."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    forms |= _base64_cores(secret.encode())
+    return {f for f in forms if f}
 
 
-def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """``value`` (JSON-like: dicts, lists, strings) with every secret replaced by ``***``."""
-    usable = _usable(secrets)
-    if not usable:
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternation for many literals, shared prefixes merged (far faster than ``a|b|c``)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+class SecretMatcher:
+    """Finds and masks secrets: exact, any case, percent-encoded, base64, and any 12-character run of those."""
+
+    def __init__(self, secrets: Iterable[str], public: Iterable[str] = ()) -> None:
+        """``public``: configured values known not to be secret (the OAuth client ID); a run a secret
+        shares with one of them is no sign of a leak (the sandbox's client ID and secret share a prefix)."""
+        unique = {s for s in secrets if s}
+        shared = tuple(p.lower() for p in public if p)
+        # Short secrets: exact only, longest first so a secret that contains another is masked whole.
+        self.exact = tuple(sorted((s for s in unique if len(s) < DERIVED_MIN), key=len, reverse=True))
+        pieces: set[str] = set()
+        anchors: set[str] = set()
+        half = PARTIAL_MIN // 2
+        for secret in (s for s in unique if len(s) >= DERIVED_MIN):
+            for form in encoded_forms(secret):
+                form = form.lower()
+                if len(form) <= PARTIAL_MIN:
+                    pieces.add(form)
+                    anchors.add(form)
+                    continue
+                runs = (form[i: i + PARTIAL_MIN] for i in range(len(form) - PARTIAL_MIN + 1))
+                pieces.update(run for run in runs if not any(run in p for p in shared))
+                pieces.add(form)  # whole, whatever it shares with a public value
+                # Each 12-character run of the form contains one of its aligned 6-character chunks:
+                # a cheap substring test before the regex.
+                anchors.update(form[i: i + half] for i in range(0, len(form) - half + 1, half))
+        self.anchors = tuple(anchors)
+        self.pattern = re.compile(f"(?=({_trie_pattern(pieces)}))", re.IGNORECASE) if pieces else None
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.pattern)
+
+    def found_in(self, text: str) -> bool:
+        if any(s in text for s in self.exact):
+            return True
+        if self.pattern is None:
+            return False
+        lowered = text.lower()
+        return any(anchor in lowered for anchor in self.anchors) and self.pattern.search(text) is not None
+
+    def mask(self, text: str) -> str:
+        for secret in self.exact:
+            text = text.replace(secret, MASK)
+        if self.pattern is None:
+            return text
+        lowered = text.lower()
+        if not any(anchor in lowered for anchor in self.anchors):
+            return text
+        spans: list[list[int]] = []
+        for match in self.pattern.finditer(text):
+            start, end = match.start(1), match.end(1)
+            if end == start:
+                continue
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+        for start, end in reversed(spans):
+            text = text[:start] + MASK + text[end:]
+        return text
+
+
+@functools.lru_cache(maxsize=32)
+def matcher_for(secrets: tuple[str, ...], public: tuple[str, ...] = ()) -> SecretMatcher:
+    return SecretMatcher(secrets, public)
+
+
+def _matcher(secrets: Iterable[str] | SecretMatcher) -> SecretMatcher:
+    if isinstance(secrets, SecretMatcher):
+        return secrets
+    return matcher_for(tuple(sorted(set(secrets))), tuple(sorted(_public)))
+
+
+def mask_text(text: str, secrets: Iterable[str] | SecretMatcher) -> str:
+    return _matcher(secrets).mask(text)
+
+
+def contains_secret(text: str, secrets: Iterable[str] | SecretMatcher) -> bool:
+    return _matcher(secrets).found_in(text)
+
+
+def redact(value: Any, secrets: Iterable[str] | SecretMatcher) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with every secret, in any form above, replaced by ``***``."""
+    matcher = _matcher(secrets)
+    if not matcher:
         return value
 
     def walk(item: Any) -> Any:
         if isinstance(item, str):
-            return mask_text(item, usable) if any(s in item for s in usable) else item
+            return matcher.mask(item) if matcher.found_in(item) else item
         if isinstance(item, dict):
             return {walk(k): walk(v) for k, v in item.items()}
         if isinstance(item, list | tuple):
@@ -45,7 +167,7 @@ class SecretFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = _usable(secrets)
+        self.secrets = _matcher(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -61,20 +183,23 @@ class SecretFilter(logging.Filter):
 
 
 _masked: set[str] = set()
+_public: set[str] = set()
 _record_filter = SecretFilter(())
 
 
-def mask_secrets_in_logs(secrets: Iterable[str]) -> None:
+def mask_secrets_in_logs(secrets: Iterable[str], public: Iterable[str] = ()) -> None:
     """Mask these values in every log record made in this process, whichever handler receives it.
 
     A handler filter only protects that handler; records also reach handlers added later (an
     embedding application's, pytest's caplog). So the masking happens where records are made.
     """
-    new = set(_usable(secrets)) - _masked
-    if not new:
+    new = {s for s in secrets if s} - _masked
+    new_public = {p for p in public if p} - _public
+    if not new and not new_public:
         return
     _masked.update(new)
-    _record_filter.secrets = _usable(_masked)
+    _public.update(new_public)
+    _record_filter.secrets = _matcher(_masked)
     if getattr(logging.getLogRecordFactory(), "_cal_mcp_masking", False):
         return
     make = logging.getLogRecordFactory()
@@ -84,7 +209,7 @@ def mask_secrets_in_logs(secrets: Iterable[str]) -> None:
         try:
             _record_filter.filter(record)
         except Exception:  # arguments that do not fit the format: keep them, masked, as text
-            record.msg, record.args = mask_text(f"{record.msg!s} {record.args!r}", _masked), None
+            record.msg, record.args = mask_text(f"{record.msg!s} {record.args!r}", _record_filter.secrets), None
         return record
 
     masked_record._cal_mcp_masking = True  # type: ignore[attr-defined]

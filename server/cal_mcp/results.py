@@ -8,18 +8,48 @@ sends one, and its text block is the same JSON, compact. Arrays are never the st
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import mcp_types as types
 
 from cal_mcp.errors import BadResponseError, UpstreamError, hint_for_status
+from cal_mcp.output_cap import cap
 from cal_mcp.request_builder import CalRequest
 
-TRUNCATION_NOTE = (
-    "Output capped at {limit} bytes: showing {shown} of {total} items. Ask for fewer at a time "
-    "(take/limit and skip/offset, or narrower filters such as dates or status) to see the rest."
-)
+# Deepest nesting accepted from Cal. Its answers nest a dozen levels at most; the MCP SDK cannot
+# serialise a result nested ~250 deep (a protocol error instead of a result), and json.loads
+# itself gives up near 1,000.
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON-like ``value`` has containers more than ``limit`` levels deep (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+# An escaped UTF-16 surrogate (\uD800-\uDFFF); a lone one decodes to a str no encoder accepts.
+_ESCAPED_SURROGATE = re.compile(rb"\\[uU][dD][89abcdefABCDEF]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each unpaired surrogate replaced by U+FFFD (JSON allows them; UTF-8 and the SDK do not)."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    return value
 
 
 def _is_json(headers: Mapping[str, str]) -> bool:
@@ -33,13 +63,18 @@ def _reject_constant(name: str) -> Any:
 
 
 def _load_json(raw: bytes) -> Any:
+    hint = "Try again in a moment; if it persists, Cal.com or a proxy in front of it is misbehaving."
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadResponseError(f"Cal.com's response was JSON {TOO_DEEP}.", hint) from None
     except (ValueError, UnicodeDecodeError):
-        raise BadResponseError(
-            "Cal.com's response was not valid JSON.",
-            "Try again in a moment; if it persists, Cal.com or a proxy in front of it is misbehaving.",
-        ) from None
+        raise BadResponseError("Cal.com's response was not valid JSON.", hint) from None
+    if isinstance(value, dict | list) and nesting_exceeds(value):
+        raise BadResponseError(f"Cal.com's response was JSON {TOO_DEEP}.", hint)
+    if _ESCAPED_SURROGATE.search(raw):  # rare: only then is the whole value walked
+        value = _without_lone_surrogates(value)
+    return value
 
 
 def parse_body(status: int, raw: bytes, headers: Mapping[str, str]) -> Any:
@@ -61,8 +96,12 @@ def upstream_error(request: CalRequest, status: int, raw: bytes, headers: Mappin
     if _is_json(headers) and raw.strip():
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
+        if isinstance(body, dict | list) and nesting_exceeds(body):
+            body = None
+        elif _ESCAPED_SURROGATE.search(raw):
+            body = _without_lone_surrogates(body)
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             code = str(error.get("code") or code)
@@ -103,47 +142,8 @@ def success_payload(body: Any) -> dict[str, Any]:
     return {"data": body}
 
 
-def _dump(payload: Any) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _cap(payload: dict[str, Any], limit: int) -> tuple[dict[str, Any], str]:
-    """Trim the longest list in ``data`` until the JSON fits in ``limit`` bytes, saying so."""
-    text = _dump(payload)
-    if len(text.encode()) <= limit:
-        return payload, text
-    data = payload.get("data")
-    holder: dict[str, Any] | None = None
-    key: str | None = None
-    items: list[Any] | None = None
-    if isinstance(data, list):
-        items = data
-    elif isinstance(data, dict):
-        lists = [(k, v) for k, v in data.items() if isinstance(v, list)]
-        if lists:
-            key, items = max(lists, key=lambda kv: len(_dump(kv[1])))
-            holder = data
-    total = len(items) if items is not None else 0
-    shown = total
-    while True:
-        if items is None:
-            trimmed: dict[str, Any] = {"data": None}
-            shown = 0
-        else:
-            part = items[:shown]
-            new_data: Any = part if holder is None else {**holder, str(key): part}
-            trimmed = {**payload, "data": new_data}
-        trimmed["truncated"] = TRUNCATION_NOTE.format(limit=limit, shown=shown, total=total or "?")
-        text = _dump(trimmed)
-        if len(text.encode()) <= limit or shown == 0:
-            return trimmed, text
-        # Shrink proportionally, at least by one, so large lists converge in a few steps.
-        ratio = limit / len(text.encode())
-        shown = max(0, min(shown - 1, int(shown * ratio * 0.95)))
-
-
 def success_result(body: Any, *, limit: int) -> types.CallToolResult:
-    payload, text = _cap(success_payload(body), limit)
+    payload, text = cap(success_payload(body), limit)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=payload,
@@ -151,11 +151,20 @@ def success_result(body: Any, *, limit: int) -> types.CallToolResult:
     )
 
 
-def internal_error_result() -> types.CallToolResult:
-    text = (
-        "Internal error in cal-mcp while handling this call (details are in the server log). "
-        "Next step: try once more; if it fails again, report it to whoever runs this server."
-    )
+def internal_error_result(*, write: bool = False, verify_tool: str | None = None) -> types.CallToolResult:
+    """A bug of ours. For a write it may have come after Cal acted, so "try once more" could do it twice."""
+    if write:
+        where = f"with {verify_tool} " if verify_tool else "with the matching list tool "
+        text = (
+            "Internal error in cal-mcp while handling this call (details are in the server log); the change "
+            f"may or may not have been made. Next step: do not repeat the call blindly; check {where}whether it "
+            "happened, and retry only if it did not."
+        )
+    else:
+        text = (
+            "Internal error in cal-mcp while handling this call (details are in the server log). "
+            "Next step: try once more; if it fails again, report it to whoever runs this server."
+        )
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content={"error": {"kind": "internal_error", "message": text}},

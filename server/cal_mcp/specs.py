@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from cal_mcp.cal_rules import CalRules
 
@@ -67,6 +67,9 @@ class RequestBinding(_Frozen):
     omitted: dict[str, str] = Field(default_factory=dict)
     # what Cal's DTOs and pipes require beyond its OpenAPI (variants, required fields), with sources.
     cal_rules: CalRules = Field(default_factory=CalRules, alias="calRules")
+    # Cal answers this provider callback (OAuth / Stripe) with 301 + Location, and that URL is the
+    # tool's result. Every other tool treats a 3xx as an error (cal_client.CalClient._redirect).
+    redirect_is_answer: StrictBool = Field(default=False, alias="redirectIsAnswer")
 
     @cached_property
     def path_params(self) -> tuple[str, ...]:
@@ -168,6 +171,9 @@ def _check_binding(spec: ToolSpec) -> Iterable[str]:
     for name in req.omitted:
         if name in located:
             yield f"{name!r} is both sent and listed in omitted"
+    if req.redirect_is_answer and (req.method != "GET" or not {"state", "code"} <= set(req.query)):
+        yield ("redirectIsAnswer is only for provider callbacks Cal answers with a redirect "
+               "(a GET taking the provider's state and code in the query)")
 
 
 def _check_rules(spec: ToolSpec) -> Iterable[str]:

@@ -48,6 +48,8 @@ def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalR
         id_args=id_arguments(spec.request.path_params, arguments, spec.id_sources),
         id_sources=spec.id_sources,
         verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset),
+        read_only=spec.annotations.read_only_hint,
+        redirect_is_answer=spec.request.redirect_is_answer,
     )
     return request
 
