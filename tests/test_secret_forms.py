@@ -162,3 +162,13 @@ def test_a_run_a_secret_shares_with_the_public_client_id_is_not_masked() -> None
     assert matcher.mask("sam+sandbox-oauth-client@example.com") == "sam+sandbox-oauth-client@example.com"
     assert matcher.mask("key sandbox-oauth-secret") == f"key {MASK}"
     assert matcher.mask("part: x-oauth-secret") == f"part: {MASK}"
+
+
+def test_the_server_refuses_to_start_with_a_short_bearer_token() -> None:
+    from pydantic import ValidationError
+
+    from cal_mcp.config import Settings
+
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(auth_token="short-token")
+    assert Settings(auth_token="x" * 32).auth_token is not None

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cal_mcp.secrets_policy import check_auth_token
+
 DEFAULT_BASE_URL = "https://api.cal.com"
 DEFAULT_RATE_LIMIT = 120  # Cal.com's documented limit per API key and minute
 
@@ -58,6 +60,13 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("auth_token", mode="after")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short bearer token is guessable; refused at start-up without quoting it (secrets_policy).
+        check_auth_token(value.get_secret_value() if value else None)
+        return value
 
     @property
     def effective_rate_limit(self) -> int:
