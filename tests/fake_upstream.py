@@ -369,7 +369,9 @@ class FakeUpstream:
 
 # -- cal-mcp (or the sandbox) as a child process, for tests about the process itself ---------------
 
-CHILD_ENV_KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")
+# PYTHONPATH too: a child must run the code under test (a checkout on PYTHONPATH), not whatever copy of the
+# package the interpreter has installed.
+CHILD_ENV_KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR", "PYTHONPATH")
 
 
 def child_env(**values: str) -> dict[str, str]:
