@@ -56,7 +56,7 @@ from cal_mcp.sandbox.state import (
 )
 from cal_mcp.sandbox.stores import calendars as calendar_store
 from cal_mcp.sandbox.stores.bookings import new_booking
-from tests.e2e_support import Case, Check
+from tests.e2e_support import Case, Check, on_error
 
 TUESDAY = (DEFAULT_EPOCH + timedelta(days=1)).date().isoformat()  # 2026-11-24
 WEDNESDAY = (DEFAULT_EPOCH + timedelta(days=2)).date().isoformat()  # 2026-11-25
@@ -107,7 +107,7 @@ def refused(fragment: str, *, hint: str = "", still: Callable[[SandboxState], bo
         assert hint in error["hint"], error
         assert still is None or still(state), "the refused call changed the sandbox state"
 
-    return check
+    return on_error(check)
 
 
 def booking_status(uid: str, status: str) -> Callable[[SandboxState], bool]:
@@ -681,10 +681,10 @@ CALENDAR_CASES = [
     Case("CAL_SAVE_CALENDAR_ICS_FEEDS", {"urls": ["https://calendar.example.test/holidays.ics"], "readOnly": True},
          check_ics_saved),
     Case("CAL_SAVE_CALENDAR_ICS_FEEDS", {"urls": ["https://calendar.example.test/not-a-feed"]},
-         refused("Could not add ICS feeds",
+         refused("an http(s) URL of an .ics file", hint="nothing was sent to Cal",
                  still=lambda s: [c["externalId"] for c in calendar_store.calendars_of(s, CRED_ICS_FEED)]
                  == [ICS_FEED_URL]),
-         id="not-ics", error_status=400),
+         id="not-ics", refused_here=True),
     Case("CAL_POST_CALENDAR_CREDENTIALS", {"username": "alex@icloud.example", "password": "app-specific-pass"},
          check_apple_connected),
     Case("CAL_DISCONNECT_CALENDAR_USING_CREDENTIAL_ID", {"calendar": "google", "id": CRED_GOOGLE_CALENDAR},
@@ -697,7 +697,8 @@ CALENDAR_CASES = [
     Case("CAL_DELETE_SELECTED_CALENDARS", {"integration": "google_calendar", **GOOGLE_CAL}, check_primary_unselected),
     Case("CAL_DELETE_SELECTED_CALENDARS", {"integration": "google_calendar", "externalId": GOOGLE_HOLIDAYS,
                                            "credentialId": CRED_GOOGLE_CALENDAR},
-         refused("Selected calendar not found", hint=LIST_HINT), id="not-selected", error_status=404),
+         refused("Selected calendar not found", hint="CAL_RETRIEVE_CALENDAR_LIST"), id="not-selected",
+         error_status=404),
     Case("CAL_UPDATE_DESTINATION_CALENDAR_INTEGRATION", {"integration": "google_calendar",
                                                          "externalId": "projects@sandbox.cal.test"},
          check_destination_moved, setup=add_projects_calendar),
@@ -901,7 +902,8 @@ WEBHOOK_CASES = [
     Case("CAL_GET_WEBHOOK_BY_ID", {"webhookId": WEBHOOK_USER_BOOKINGS}, check_bookings_webhook),
     # Webhook 3 exists but belongs to an event type: the user-scoped route does not see it.
     Case("CAL_GET_WEBHOOK_BY_ID", {"webhookId": WEBHOOK_EVENT_TYPE},
-         refused("Webhook with id=3 not found", hint="CAL_RETRIEVE_WEBHOOKS_LIST"), id="other-scope", error_status=404),
+         refused(f"Webhook with id={WEBHOOK_EVENT_TYPE} not found", hint="CAL_RETRIEVE_WEBHOOKS_LIST"),
+         id="other-scope", error_status=404),
     Case("CAL_POST_WEBHOOK_EVENT", NEW_HOOK, check_webhook_created),
     Case("CAL_POST_WEBHOOK_EVENT", {**NEW_HOOK, "subscriberUrl": "https://hooks.sandbox.cal.test/bookings"},
          refused("already exists", hint="fetch the current state", still=lambda s: len(s.table("webhooks")) == 5),
@@ -914,7 +916,7 @@ WEBHOOK_CASES = [
                                                "webhookId": WEBHOOK_EVENT_TYPE}, check_event_type_webhook),
     Case("CAL_FETCH_WEBHOOK_BY_EVENT_TYPE_ID", {"eventTypeId": EVENT_TYPE_INTRO_CALL,
                                                "webhookId": WEBHOOK_EVENT_TYPE},
-         refused("Webhook with id=3 not found", hint="CAL_RETRIEVE_WEBHOOKS_FOR_EVENT_TYPE"),
+         refused(f"Webhook with id={WEBHOOK_EVENT_TYPE} not found", hint="CAL_RETRIEVE_WEBHOOKS_FOR_EVENT_TYPE"),
          id="other-event-type", error_status=404),
     Case("CAL_CREATE_WEBHOOK_FOR_EVENT_TYPE", {"eventTypeId": EVENT_TYPE_INTRO_CALL,
                                                "subscriberUrl": "https://hooks.example.test/intro",

@@ -506,10 +506,9 @@ ORGANIZATIONS: list[Case] = [
                                      and state.table("org_user_schedules")[SCHEDULE_BLAKE]["name"] == "Core hours",
                                      data)),
     Case("CAL_UPDATE_USER_SCHEDULE_IN_ORGANIZATION",
-         {**ORG, "userId": BLAKE_ID, "scheduleId": SCHEDULE_BLAKE,
-          "availability": [{"days": ["Monday"], "startTime": "17:00", "endTime": "09:00"}]},
-         state_holds(lambda state: state.table("org_user_schedules")[SCHEDULE_BLAKE]["availability"][0]
-                                      ["startTime"] == "09:00"), id="end-before-start", error_status=400),
+         {**ORG, "userId": BLAKE_ID, "scheduleId": SCHEDULE_BLAKE, "timeZone": "Mars/Olympus"},
+         state_holds(lambda state: state.table("org_user_schedules")[SCHEDULE_BLAKE]["timeZone"] != "Mars/Olympus"),
+         id="bad-time-zone", refused_here=True),
     Case("CAL_UPDATE_WEBHOOK_FOR_ORGANIZATION", {**ORG, "webhookId": WEBHOOK_ORG, "active": False},
          lambda data, state: _expect(data["active"] is False
                                      and state.table("webhooks")[WEBHOOK_ORG]["active"] is False, data)),
@@ -591,7 +590,7 @@ PLATFORM: list[Case] = [
                                      == "Europe/Rome", data)),
     Case("CAL_UPDATE_OAUTH_CLIENT_USER_SETTINGS", {"userId": MANAGED_USER_RILEY, "timeZone": "Mars/Olympus"},
          state_holds(lambda state: state.table("oauth_client_users")[MANAGED_USER_RILEY]["timeZone"]
-                                      == "Europe/Paris"), id="bad-time-zone", error_status=400),
+                                      == "Europe/Paris"), id="bad-time-zone", refused_here=True),
     Case("CAL_UPDATE_OAUTH_CLIENT_WEBHOOK",
          {"webhookId": WEBHOOK_OAUTH, "triggers": ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"]},
          lambda data, state: _expect(data["triggers"] == ["BOOKING_CANCELLED", "BOOKING_RESCHEDULED"]

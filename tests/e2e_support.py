@@ -26,7 +26,9 @@ class Case:
     ``check(data, state)`` asserts on the result's ``data`` (and on ``state`` for writes).
     ``error_status`` makes it a case that must fail with that Cal status (a checked error path); its
     ``check`` runs only when marked with ``on_error``, and then gets the result's ``error`` object
-    (message, hint, …) instead of ``data``.
+    (message, hint, …) instead of ``data``. ``refused_here`` makes it a case the server refuses before
+    sending anything, because Cal's rules (the spec's ``calRules``) would refuse it; ``check`` as for
+    ``error_status``.
     """
 
     tool: str
@@ -35,6 +37,12 @@ class Case:
     id: str = ""
     error_status: int | None = None
     setup: Callable[[SandboxState], None] | None = None
+    refused_here: bool = False
+
+    @property
+    def succeeds(self) -> bool:
+        """Whether the call must reach the sandbox and succeed (neither kind of error case)."""
+        return self.error_status is None and not self.refused_here
 
     @property
     def name(self) -> str:

@@ -366,9 +366,10 @@ class FakeUpstream:
         return Recorded(method, target, headers, body, time.monotonic())
 
 
-
 # -- cal-mcp (or the sandbox) as a child process, for tests about the process itself ---------------
 
+# PYTHONPATH too: a child must run the code under test (a checkout on PYTHONPATH), not whatever copy of the
+# package the interpreter has installed.
 CHILD_ENV_KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR", "PYTHONPATH")
 
 

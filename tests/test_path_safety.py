@@ -19,12 +19,13 @@ import httpx
 import pytest
 
 from cal_mcp.app import CalMcpApp
+from cal_mcp.cal_formats import FORMATS
 from cal_mcp.config import Settings
 from cal_mcp.errors import ArgumentError
 from cal_mcp.registry import load_registry
 from cal_mcp.request_builder import build_request
 from cal_mcp.specs import ToolSpec
-from cal_mcp.validation import validate_arguments
+from cal_mcp.validation import apply_cal_rules, validate_arguments
 
 SPECS = load_registry().specs
 HOSTILE = ["/", "..", ".", "?", "#", "%2F", "a/../b", "x y", "\t", "\n", "\x00", "é", "😀"]
@@ -64,7 +65,12 @@ def sample(schema: dict[str, Any]) -> Any:
 
 
 def minimal_arguments(spec: ToolSpec) -> dict[str, Any]:
+    """The required arguments, each a value Cal accepts: formats the spec's calRules demand (a URL, a time
+    zone) get their example, as the schema alone does not say them."""
     arguments: dict[str, Any] = sample(spec.input_schema)
+    for rule in spec.request.cal_rules.fields:
+        if rule.at in ("body", "query") and rule.format is not None and isinstance(arguments.get(rule.field), str):
+            arguments[rule.field] = FORMATS[rule.format].example
     return arguments
 
 
@@ -89,6 +95,8 @@ def test_the_inventory_has_path_parameters_of_both_kinds() -> None:
     assert len(STRING_PARAMS) >= 40 and len(INTEGER_PARAMS) >= 100
     for spec in SPECS:  # every minimal argument set is itself valid, so refusals below are the hostile value's
         validate_arguments(spec, minimal_arguments(spec))
+    for spec in {spec.name: spec for spec, _ in STRING_PARAMS}.values():  # and Cal's rules accept them
+        apply_cal_rules(spec, build_request(spec, minimal_arguments(spec), CONFIG))
 
 
 def assert_one_segment(spec: ToolSpec, param: str, value: str, arguments: dict[str, Any], path: str) -> None:

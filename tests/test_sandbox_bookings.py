@@ -10,6 +10,7 @@ import pytest
 
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.clock import FrozenClock
+from cal_mcp.sandbox.request_validation import EXPLANATION_HEADER
 from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.seeds.core import (
     BOOKING_CANCELLED,
@@ -303,6 +304,18 @@ async def test_listing_filters_by_status_as_cal_buckets_them(client: httpx.Async
     assert await uids(eventTypeIds=str(EVENT_TYPE_CONSULTATION)) == {BOOKING_UNCONFIRMED}
     assert await uids(afterStart="2026-11-24T12:00:00Z", beforeEnd="2026-11-25T23:00:00Z") == {
         BOOKING_UNCONFIRMED, "sbxUpcomingQuick0004"}
+    # Cal's global ValidationPipe strips query names its DTO does not declare: they change nothing.
+    assert await uids(status="unconfirmed", colour="red") == {BOOKING_UNCONFIRMED}
+
+
+async def test_a_malformed_listing_filter_is_the_global_pipes_400(client: httpx.AsyncClient) -> None:
+    # get-bookings.input.ts words the date filters itself (IsISO8601 with its own message).
+    response = await client.get("/v2/bookings", params={"afterStart": "yesterday", "status": "soon"}, headers=V)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Bad Request Exception"
+    explanation = response.headers[EXPLANATION_HEADER]
+    assert "fromDate must be a valid ISO 8601 date." in explanation
+    assert "each value in status must be one of the following values" in explanation
 
 
 async def test_listing_pages_with_take_and_skip(client: httpx.AsyncClient) -> None:
@@ -364,6 +377,13 @@ async def test_requests_without_an_api_key_are_401(state: SandboxState) -> None:
           "attendee": {**ATTENDEE, "timeZone": "Mars/Olympus"}}, "attendee.timeZone must be a valid IANA time zone"),
         ({"start": "2026-11-24T11:00:00Z", "eventTypeId": EVENT_TYPE_INTRO_CALL, "attendee": ATTENDEE,
           "notes": "hi"}, "property notes should not exist"),
+        ({"start": "2026-11-24T11:00:00Z", "eventTypeId": EVENT_TYPE_INTRO_CALL,
+          "attendee": {**ATTENDEE, "email": "dana"}}, "Invalid email format"),
+        ({"start": "2026-11-24T11:00:00Z", "eventTypeId": EVENT_TYPE_INTRO_CALL,
+          "attendee": {"name": "Dana", "timeZone": "UTC"}},
+         "Attendee must have at least one contact method (email or phone number)"),
+        ({"start": "2026-11-24T11:00:00Z", "eventTypeId": EVENT_TYPE_INTRO_CALL, "attendee": ATTENDEE,
+          "lengthInMinutes": 0}, "lengthInMinutes must not be less than 1"),
     ],
 )
 async def test_malformed_booking_bodies_are_400_naming_the_problem(

@@ -131,6 +131,11 @@ async def test_org_user_create_update_delete(api: httpx.AsyncClient) -> None:
     assert stripped.status_code == 201 and "nickname" not in stripped.json()["data"]
     assert "email must be a string" in explained(await api.post(f"{ORG}/users", json={"email": 7}))
     assert (await api.patch(f"{ORG}/users/{user['id']}", json={"bio": "Hi"})).json()["data"]["bio"] == "Hi"
+    # The update is Cal's partial of the create input: what it does not declare is stripped, not written.
+    patched = await api.patch(f"{ORG}/users/{user['id']}", json={"id": 1, "organizationRole": "OWNER", "bio": "Yo"})
+    assert patched.json()["data"]["id"] == user["id"] and patched.json()["data"]["bio"] == "Yo"
+    assert "Please include a valid time zone" in explained(
+        await api.patch(f"{ORG}/users/{user['id']}", json={"timeZone": "Mars/Olympus"}))
     assert (await api.delete(f"{ORG}/users/{user['id']}")).status_code == 200
     error(await api.patch(f"{ORG}/users/{user['id']}", json={"bio": "x"}), 404, "NotFoundException")
     error(await api.delete(f"{ORG}/users/{USER_ID}"), 403, "ForbiddenException")
@@ -145,7 +150,13 @@ async def test_org_user_schedules_are_created_and_made_default(api: httpx.AsyncC
     schedules = (await api.get(f"{ORG}/users/1002/schedules")).json()["data"]
     assert [s["isDefault"] for s in schedules] == [False, True]
     bad = {**body, "availability": [{"days": ["Funday"], "startTime": "9", "endTime": "17:00"}]}
-    error(await api.post(f"{ORG}/users/1002/schedules", json=bad), 400, "BadRequestException")
+    problems = explained(await api.post(f"{ORG}/users/1002/schedules", json=bad))
+    assert "each value in availability.0.days must be one of the following values" in problems
+    assert "availability.0.startTime must match" in problems
+    # An override's date is any ISO 8601 date string to Cal (IsISO8601); it keeps the day.
+    patched = await api.patch(f"{ORG}/users/1002/schedules/{schedule_id}", json={
+        "overrides": [{"date": "2026-12-24T00:00:00Z", "startTime": "10:00", "endTime": "12:00"}]})
+    assert patched.json()["data"]["overrides"] == [{"date": "2026-12-24", "startTime": "10:00", "endTime": "12:00"}]
     assert (await api.delete(f"{ORG}/users/1002/schedules/{schedule_id}")).json() == {"status": "success"}
     error(await api.get(f"{ORG}/users/1002/schedules/{schedule_id}"), 404, "NotFoundException")
     error(await api.get(f"{ORG}/users/4242/schedules"), 404, "NotFoundException")
@@ -263,10 +274,11 @@ async def test_webhook_create_validates_the_body(api: httpx.AsyncClient) -> None
     assert "colour" not in details, "an undeclared property is stripped, not refused"
     assert "each value in triggers must be one of" in details
     assert "active must be a boolean value" in details
-    # Cal's OpenAPI does not state the URL rule; the webhook route checks it once the shape is right.
+    # Cal's OpenAPI does not state the URL rule: the tools' calRules do, and the gate applies them too.
+    assert "subscriberUrl must be a URL address" in details
     bad_url = await api.post("/v2/webhooks", json={"subscriberUrl": "not-a-url", "triggers": ["BOOKING_CREATED"],
                                                    "active": True})
-    assert "subscriberUrl must be a URL address" in error(bad_url, 400, "BadRequestException")["details"]
+    assert explained(bad_url) == "subscriberUrl must be a URL address"
 
 
 async def test_user_webhook_lifecycle(api: httpx.AsyncClient) -> None:
@@ -421,6 +433,9 @@ async def test_selected_and_destination_calendars(api: httpx.AsyncClient) -> Non
     query = {"integration": "google_calendar", "externalId": holidays, "credentialId": "101"}
     assert (await api.delete("/v2/selected-calendars", params=query)).status_code == 200
     error(await api.delete("/v2/selected-calendars", params=query), 404, "NotFoundException")
+    # credentialId is any string to Cal's query DTO; text that is no number names no selected calendar.
+    error(await api.delete("/v2/selected-calendars", params={**query, "credentialId": "google"}), 404,
+          "NotFoundException")
     error(await api.put("/v2/destination-calendars", json={"integration": "google_calendar", "externalId": "x"}),
           404, "NotFoundException")
     moved = await api.put("/v2/destination-calendars", json={"integration": "google_calendar", "externalId": holidays})
@@ -429,8 +444,9 @@ async def test_selected_and_destination_calendars(api: httpx.AsyncClient) -> Non
 
 async def test_ics_feed_and_apple_credentials(api: httpx.AsyncClient) -> None:
     assert (await api.get("/v2/calendars/ics-feed/check")).json() == {"status": "success"}
-    error(await api.post("/v2/calendars/ics-feed/save", json={"urls": ["https://example.com/cal"]}), 400,
-          "BadRequestException")
+    # Cal's IsICSUrlConstraint (create-ics.input.ts), from the tool spec's calRules.
+    assert explained(await api.post("/v2/calendars/ics-feed/save", json={"urls": ["https://example.com/cal"]})) == (
+        "The URL must be a valid ICS URL (ending with .ics)")
     saved = await api.post("/v2/calendars/ics-feed/save", json={"urls": ["https://example.com/a.ics"]})
     assert saved.status_code == 201 and saved.json()["data"]["type"] == "ics-feed_calendar"
     error(await api.get("/v2/calendars/apple/check"), 400, "BadRequestException")

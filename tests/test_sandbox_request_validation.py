@@ -212,6 +212,109 @@ def test_cal_rules_add_cal_messages_after_the_schema_checks() -> None:
     assert _problems("POST", url, body={"cancellationReason": "ill"}, headers=BOOKING, rules=(rules,)) == []
 
 
+# (method, URL, body, query, Cal's message) — the DTO checks the OpenAPI does not state, which the tool specs
+# carry as calRules (the server's side: test_cal_rules.py), applied by the gate to every request.
+HOOK = {"triggers": ["BOOKING_CREATED"], "active": True}
+GATE_RULES = [
+    ("POST", "/v2/bookings", _booking(start="tomorrow"), None, "start must be a valid ISO 8601 date string"),
+    ("POST", "/v2/bookings", _booking(attendee={**ATTENDEE, "timeZone": "Mars/Olympus"}), None,
+     "attendee.timeZone must be a valid IANA time zone"),
+    ("POST", "/v2/bookings", _booking(attendee={**ATTENDEE, "email": "ada"}), None, "Invalid email format"),
+    ("POST", "/v2/bookings", _booking(attendee={"name": "Ada", "timeZone": "Europe/Rome"}), None,
+     "Attendee must have at least one contact method (email or phone number)"),
+    ("POST", "/v2/bookings", _booking(lengthInMinutes=0), None, "lengthInMinutes must not be less than 1"),
+    ("POST", "/v2/bookings", _booking(recurrenceCount=0), None, "recurrenceCount must not be less than 1"),
+    ("POST", "/v2/bookings/abc/reschedule", {"start": "2026-12-01T10:00:00Z", "rescheduledBy": "me"}, None,
+     "Invalid rescheduledBy email format"),
+    ("POST", "/v2/bookings/abc/reschedule", {"start": "later"}, None, "start must be a valid ISO 8601 date string"),
+    ("GET", "/v2/bookings", None, {"afterStart": ["yesterday"]}, "fromDate must be a valid ISO 8601 date."),
+    ("GET", "/v2/bookings", None, {"beforeUpdatedAt": ["soon"]}, "toDate must be a valid ISO 8601 date."),
+    ("PATCH", "/v2/me", {"timeZone": "Mars/Olympus"}, None, "timeZone must be a valid IANA time zone"),
+    ("POST", "/v2/schedules", {"name": "Work", "timeZone": "Mars/Olympus", "isDefault": False}, None,
+     "timeZone must be a valid IANA time zone"),
+    ("PATCH", "/v2/schedules/1", {"overrides": [{"date": "20 May", "startTime": "09:00", "endTime": "10:00"}]},
+     None, "overrides.0.date must be a valid ISO 8601 date string"),
+    ("PATCH", "/v2/organizations/1/users/2/schedules/3", {"timeZone": "Rome"}, None,
+     "timeZone must be a valid IANA time zone"),
+    ("GET", "/v2/slots", None, {"start": ["soon"], "end": ["2026-12-02"], "eventTypeId": ["1"]},
+     "start must be a valid ISO 8601 date string"),
+    ("GET", "/v2/slots", None, {"start": ["2026-12-01"], "end": ["2026-12-02"], "eventTypeId": ["1"],
+                                "timeZone": ["Mars/Olympus"]}, "timeZone must be a valid IANA time zone"),
+    ("GET", "/v2/slots", None, {"start": ["2026-12-01"], "end": ["2026-12-02"], "eventTypeId": ["1"],
+                                "format": ["slots"]}, "slotFormat must be either 'range' or 'time'"),
+    ("GET", "/v2/slots", None, {"start": ["2026-12-01"], "end": ["2026-12-02"], "usernames": ["alex"],
+                                "organizationSlug": ["acme"]}, "The array must contain at least 2 elements."),
+    ("POST", "/v2/slots/reservations", {"eventTypeId": 1, "slotStart": "9am"}, None,
+     "slotStart must be a valid ISO 8601 date string"),
+    ("POST", "/v2/oauth-clients/c1/users", {"email": "r@example.com", "name": "R", "timeZone": "Mars/Olympus"}, None,
+     "timeZone must be a valid IANA time zone"),
+    ("PATCH", "/v2/oauth-clients/c1/users/3", {"avatarUrl": "me.png"}, None, "avatarUrl must be a URL address"),
+    ("POST", "/v2/organizations/1/users", {"email": "nope"}, None, "email must be an email"),
+    ("POST", "/v2/organizations/1/users", {"email": "s@example.com", "timeZone": "Mars"}, None,
+     "Please include a valid time zone"),
+    ("POST", "/v2/organizations/1/users", {"email": "s@example.com", "darkBrandColor": "navy"}, None,
+     "darkBrandColor must be a hexadecimal color"),
+    ("PATCH", "/v2/organizations/1/users/2", {"email": "nope", "username": 7}, None, "email must be an email"),
+    ("POST", "/v2/webhooks", {**HOOK, "subscriberUrl": "nope"}, None, "subscriberUrl must be a URL address"),
+    ("PATCH", "/v2/organizations/1/webhooks/w1", {"subscriberUrl": "nope"}, None,
+     "subscriberUrl must be a URL address"),
+    ("POST", "/v2/calendars/ics-feed/save", {"urls": ["https://cal.example.com/feed"]}, None,
+     "The URL must be a valid ICS URL (ending with .ics)"),
+    ("POST", "/v2/calendars/ics-feed/save", {"urls": []}, None, "urls should not be empty"),
+    ("POST", "/v2/teams/1/event-types", {"title": "Demo", "slug": "demo", "lengthInMinutes": 0,
+                                         "schedulingType": "collective"}, None,
+     "lengthInMinutes must not be less than 1"),
+    ("POST", "/v2/organizations/1/attributes", {"name": "", "slug": "d", "type": "TEXT", "options": []}, None,
+     "name should not be empty"),
+    ("POST", "/v2/organizations/1/attributes/a1/options", {"value": "", "slug": "x"}, None,
+     "value should not be empty"),
+    ("POST", "/v2/organizations/1/attributes/options/2", {"attributeId": ""}, None, "attributeId should not be empty"),
+]
+
+
+def _cal_version(method: str, url: str) -> dict[str, str]:
+    """The cal-api-version header the operation requires, if any."""
+    found = cal_api.match(method, url)
+    assert found is not None
+    param = next((p for p in found[0].parameters_in("header") if p.name == "cal-api-version"), None)
+    return {"cal-api-version": param.schema["default"]} if param is not None and "default" in param.schema else {}
+
+
+@pytest.mark.parametrize(("method", "url", "body", "query", "message"), GATE_RULES,
+                         ids=[f"{r[0]} {r[1]} {r[4][:30]}" for r in GATE_RULES])
+def test_the_gate_applies_the_dto_checks_the_tool_specs_carry(
+    method: str, url: str, body: Any, query: Mapping[str, list[str]] | None, message: str
+) -> None:
+    assert message in _problems(method, url, body=body, query=query, headers=_cal_version(method, url))
+
+
+def test_an_organization_user_update_is_checked_as_the_partial_of_the_create_input() -> None:
+    # UpdateOrganizationUserInput = PartialType(CreateUserInput) from @nestjs/mapped-types, which Swagger
+    # documents without properties (openapi_rewrites: partial-type-without-properties).
+    url = "/v2/organizations/1/users/2"
+    assert _problems("PATCH", url, body={"username": 7, "hideBranding": "no"}) == [
+        "hideBranding must be a boolean value", "username must be a string"]
+    found = cal_api.match("PATCH", url)
+    assert found is not None
+    assert whitelisted_body(found[0], {"bio": "Hi", "id": 99, "organizationRole": "OWNER"}) == {"bio": "Hi"}
+
+
+async def test_a_dto_check_from_cal_rules_reads_as_cals_answer_on_either_kind_of_route() -> None:
+    transport = httpx.ASGITransport(app=create_app())
+    auth = {"Authorization": "Bearer k"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        global_pipe = await client.post("/v2/organizations/1/users", headers=auth,
+                                        json={"email": "sam@example.com", "timeZone": "Mars/Olympus"})
+        variant_pipe = await client.post("/v2/bookings", headers={**auth, **BOOKING},
+                                         json=_booking(attendee={"name": "Ada", "timeZone": "Europe/Rome"}))
+    assert global_pipe.status_code == 400
+    assert global_pipe.json()["error"]["message"] == "Bad Request Exception"
+    assert global_pipe.headers[EXPLANATION_HEADER] == "Please include a valid time zone"
+    assert variant_pipe.status_code == 400
+    assert variant_pipe.json()["error"]["message"] == (
+        "Attendee must have at least one contact method (email or phone number)")
+
+
 def _sandbox_problems(request: CalRequest) -> list[str]:
     query: dict[str, list[str]] = {}
     for name, value in request.query:

@@ -46,7 +46,7 @@ SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in load_specs()}
 # Cal's team create-phone-call route refuses every call (handlers/phone_call.py).
 REROUTED = {"CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE"}
 SUCCESS_CASES: list[Case] = [
-    c for c in (*CORE_CASES, *PLATFORM_CASES) if c.error_status is None and c.tool not in REROUTED
+    c for c in (*CORE_CASES, *PLATFORM_CASES) if c.succeeds and c.tool not in REROUTED
 ]
 CONFIG = {"oauth_client_id": OAUTH_CLIENT_ID, "api_key": "cal_sandbox_key"}
 NEWEST, OLDER = "openapi-2026-03-11.json", "openapi-2024-12-17.json"

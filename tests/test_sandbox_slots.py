@@ -224,23 +224,38 @@ async def test_time_ranges_with_hours_are_honoured(client: httpx.AsyncClient) ->
 
 
 @pytest.mark.parametrize(
-    ("params", "status"),
+    ("params", "status", "message"),
     [
-        ({"eventTypeId": 999, "start": "2026-12-01", "end": "2026-12-01"}, 404),
-        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "end": "2026-12-01"}, 400),
-        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-02", "end": "2026-12-01"}, 400),
-        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "soon", "end": "2026-12-01"}, 400),
+        ({"eventTypeId": 999, "start": "2026-12-01", "end": "2026-12-01"}, 404, "Event Type not found"),
+        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "end": "2026-12-01"}, 400, "start should not be empty"),
+        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-02", "end": "2026-12-01"}, 400,
+         "Invalid time range given"),
+        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "soon", "end": "2026-12-01"}, 400,
+         "start must be a valid ISO 8601 date string"),
         ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01", "timeZone": "Mars/Base"},
-         400),
-        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01", "format": "list"}, 400),
-        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01", "colour": "red"}, 400),
-        ({"usernames": USERNAME, "start": "2026-12-01", "end": "2026-12-01"}, 400),
+         400, "timeZone must be a valid IANA time zone"),
+        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01", "format": "list"}, 400,
+         "slotFormat must be either 'range' or 'time'"),
+        ({"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01", "colour": "red"}, 400,
+         "property colour should not exist"),
+        ({"usernames": USERNAME, "start": "2026-12-01", "end": "2026-12-01", "organizationSlug": "sandbox"}, 400,
+         "The array must contain at least 2 elements."),
     ],
 )
-async def test_bad_slot_queries_are_refused(client: httpx.AsyncClient, params: dict[str, object], status: int) -> None:
+async def test_bad_slot_queries_are_refused(
+    client: httpx.AsyncClient, params: dict[str, object], status: int, message: str
+) -> None:
+    # GetSlotsInputPipe throws BadRequestException(<its messages>), so they are the error message.
     response = await client.get("/v2/slots", params=params, headers=SLOTS)
     assert response.status_code == status
-    assert response.json()["status"] == "error"
+    assert message in response.json()["error"]["message"]
+
+
+async def test_a_duration_of_no_minutes_counts_as_not_given(client: httpx.AsyncClient) -> None:
+    window = {"eventTypeId": EVENT_TYPE_INTRO_CALL, "start": "2026-12-01", "end": "2026-12-01"}
+    plain = await client.get("/v2/slots", params=window, headers=SLOTS)
+    zero = await client.get("/v2/slots", params={**window, "duration": 0}, headers=SLOTS)
+    assert zero.status_code == 200 and zero.json() == plain.json()
 
 
 async def test_slots_need_the_2024_09_04_version_header(client: httpx.AsyncClient) -> None:

@@ -19,8 +19,16 @@ The same rules are enforced in two places from this one definition: the server r
 before sending it (``cal_mcp.handlers.base``), and the sandbox answers the raw HTTP request with
 Cal's 400 (``cal_mcp.sandbox``). This module is pure: no I/O, no HTTP.
 
-``at`` is ``body`` or ``query`` (the top level), or ``body.<array>[]`` for each item of a body
-array (event-type ``locations``). Field names are wire names, as Cal sees them.
+``at`` is ``body`` or ``query`` (the top level), ``body.<object>`` for a nested object (the booking
+``attendee``), or ``body.<array>[]`` for each item of a body array (event-type ``locations``). Field names
+are wire names, as Cal sees them.
+
+A field rule may also carry the value checks a DTO's decorators make and the OpenAPI document does not
+state: ``format`` (``IsUrl``, ``IsEmail``, ``IsTimeZone``, ``IsDateString``/``IsISO8601``, ``IsHexColor``,
+Cal's ICS-feed validator), ``minimum`` (``Min``), ``oneOf`` (``IsIn``/``IsEnum``), ``notEmpty`` (``IsNotEmpty``,
+``ArrayNotEmpty``), with ``message`` where Cal words the failure itself (``{message: ...}`` or a custom
+validator's ``defaultMessage``). On an array value, ``format`` and ``oneOf`` judge each item; ``minItems``
+counts a query's comma-separated list as Cal's transforms split it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cal_mcp.cal_formats import FORMATS, Format
 
 
 class _Frozen(BaseModel):
@@ -69,10 +79,14 @@ class Choice(_Frozen):
         return self
 
 
+# Where a rule applies: the body or query itself, a nested body object, or each item of a body array.
+AT_PATTERN = r"^(query|body(\.[A-Za-z0-9_]+(\[\])?)?)$"
+
+
 class Variants(_Frozen):
     """Cal picks the first choice whose condition holds; then only that choice's fields may appear."""
 
-    at: str = Field(pattern=r"^(body|query)(\.[A-Za-z0-9_]+\[\])?$")
+    at: str = Field(pattern=AT_PATTERN)
     source: str = Field(min_length=1)
     common: tuple[str, ...] = ()  # fields every choice accepts (e.g. the slots window)
     choices: tuple[Choice, ...] = Field(min_length=1)
@@ -97,15 +111,29 @@ class Variants(_Frozen):
 
 
 class FieldRule(_Frozen):
-    """A requirement a DTO adds to the OpenAPI: a field that must be present, or an array's minimum size."""
+    """A requirement a DTO adds to the OpenAPI: a field that must be present, an array's minimum size,
+    or a check of the value (format, minimum, allowed values, not empty)."""
 
-    at: str = Field(pattern=r"^(body|query)(\.[A-Za-z0-9_]+\[\])?$")
+    at: str = Field(pattern=AT_PATTERN)
     field: str = Field(min_length=1)
     required: bool = False
     min_items: int | None = Field(default=None, alias="minItems", ge=1)
+    not_empty: bool = Field(default=False, alias="notEmpty")
+    format: Format | None = None
+    minimum: float | None = None
+    one_of: tuple[Any, ...] | None = Field(default=None, alias="oneOf", min_length=1)
+    # Cal's own wording for a failed format, oneOf or minItems check, where its decorator sets one.
+    message: str | None = Field(default=None, min_length=1)
     # Only for the items (or bodies) where these fields have one of these values.
     when: dict[str, tuple[Any, ...]] = Field(default_factory=dict)
     source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _message_has_a_check(self) -> FieldRule:
+        checks = (self.format, self.one_of, self.min_items)
+        if self.message is not None and sum(c is not None for c in checks) != 1:
+            raise ValueError(f"rule for {self.field!r}: `message` words one format, oneOf or minItems check")
+        return self
 
 
 class DropRule(_Frozen):
@@ -163,18 +191,22 @@ def _targets(
     at: str, body: Mapping[str, Any] | None, query: Mapping[str, Any]
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(path prefix, object) for each object a rule located at ``at`` applies to."""
-    top, _, array = at.partition(".")
+    top, _, inner = at.partition(".")
     root = query if top == "query" else body
     if root is None:
         return
-    if not array:
+    if not inner:
         yield "", root
         return
-    name = array[:-2]
-    items = root.get(name)
-    if not isinstance(items, list):
+    name = inner.removesuffix("[]")
+    found = root.get(name)
+    if not inner.endswith("[]"):
+        if isinstance(found, Mapping):
+            yield f"{name}.", found
         return
-    for index, item in enumerate(items):
+    if not isinstance(found, list):
+        return
+    for index, item in enumerate(found):
         if isinstance(item, Mapping):
             yield f"{name}.{index}.", item
 
@@ -194,7 +226,7 @@ def _variant_violations(rule: Variants, prefix: str, data: Mapping[str, Any]) ->
         yield Violation(
             field=prefix.rstrip("."),
             cal_message=rule.otherwise or "",
-            context="Cal accepts this request only in one of its forms",
+            context=f"Cal accepts {f'`{prefix[:-1]}`' if prefix else 'this request'} only in one of its forms",
             problem=f"matches none of them ({ways})",
             fix="Give the fields of one of those forms.",
             source=rule.source,
@@ -256,15 +288,91 @@ def _field_violations(rule: FieldRule, prefix: str, data: Mapping[str, Any]) -> 
             fix=f"Give `{path}`.",
             source=rule.source,
         )
-    if rule.min_items is not None and isinstance(value, list) and len(value) < rule.min_items:
+    items = value
+    if rule.at == "query" and isinstance(value, str):
+        items = [part for part in value.split(",") if part]  # a query list, as Cal's transforms split it
+    if rule.min_items is not None and isinstance(items, list) and len(items) < rule.min_items:
         yield Violation(
             field=path,
-            cal_message=f"{path} must contain at least {rule.min_items} elements",
+            cal_message=rule.message or f"{path} must contain at least {rule.min_items} elements",
             context=f"Cal requires at least {rule.min_items} item(s) in `{path}`{scope} ({_short(rule.source)})",
-            problem=f"has {len(value)}",
+            problem=f"has {len(items)}",
             fix=f"Give at least {rule.min_items} item(s) in `{path}`.",
             source=rule.source,
         )
+    if rule.field in data and value is not None:
+        yield from _value_violations(rule, path, scope, value)
+
+
+def _value_violations(rule: FieldRule, path: str, scope: str, value: Any) -> Iterator[Violation]:
+    """The checks of one present value (``IsOptional``: null skips them, as it does in class-validator).
+    A value of the wrong type is left to the schema's type check."""
+    where = f"({_short(rule.source)})"
+    if rule.not_empty and value in ("", []):
+        yield Violation(
+            field=path,
+            cal_message=f"{path} should not be empty",
+            context=f"Cal refuses an empty `{path}`{scope} {where}",
+            problem="is empty",
+            fix=f"Give at least one item in `{path}`." if value == [] else f"Give a non-empty `{path}`.",
+            source=rule.source,
+        )
+    items = value if isinstance(value, list) else [value]
+    each = "each value in " if isinstance(value, list) else ""
+    if rule.format is not None:
+        spec = FORMATS[rule.format]
+        bad = [item for item in items if isinstance(item, str) and not spec.valid(item)]
+        if bad:
+            yield Violation(
+                field=path,
+                cal_message=rule.message or spec.message.format(path=each + path),
+                context=f"Cal requires {each}`{path}` to be {spec.means}{scope} {where}",
+                problem=f"has {_quote(bad[0])}",
+                fix=f"Give {spec.means}, e.g. {spec.example}.",
+                source=rule.source,
+            )
+    if rule.one_of is not None:
+        bad = [item for item in items if not any(_same(item, allowed) for allowed in rule.one_of)]
+        if bad:
+            allowed = ", ".join(map(_show, rule.one_of))
+            yield Violation(
+                field=path,
+                cal_message=rule.message or f"{each}{path} must be one of the following values: {allowed}",
+                context=f"Cal accepts only {allowed} in `{path}`{scope} {where}",
+                problem=f"has {_quote(bad[0])}",
+                fix=f"Use one of {allowed}.",
+                source=rule.source,
+            )
+    number = _number(value, from_text=rule.at.startswith("query"))
+    if rule.minimum is not None and number is not None and number < rule.minimum:
+        least = _show(int(rule.minimum) if float(rule.minimum).is_integer() else rule.minimum)
+        yield Violation(
+            field=path,
+            cal_message=f"{path} must not be less than {least}",
+            context=f"Cal requires `{path}` to be at least {least}{scope} {where}",
+            problem=f"is {_show(value)}",
+            fix=f"Give a value of {least} or more.",
+            source=rule.source,
+        )
+
+
+def _quote(value: Any) -> str:
+    text = value if isinstance(value, str) else _show(value)
+    return repr(text[:60])
+
+
+def _number(value: Any, *, from_text: bool) -> float | None:
+    """A number as Cal's DTO sees it; query text is read as a number, as its transforms parse it."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if from_text and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 def check(rules: CalRules, *, body: Mapping[str, Any] | None, query: Mapping[str, Any]) -> list[Violation]:

@@ -207,7 +207,7 @@ def create(state: SandboxState, body: Record) -> list[Record]:
         raise bad_request("attendee.email must be an email", ["attendee.email must be an email"])
     length = booking_length(event_type, body.get("lengthInMinutes"))
     first = slots.parse_instant(body["start"])
-    assert first is not None  # checked by check_create_body
+    assert first is not None  # an ISO 8601 date string: the request gate checked it (IsDateString)
     recurrence = event_type.get("recurrence")
     starts = [first]
     if recurrence:

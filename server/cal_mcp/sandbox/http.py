@@ -54,6 +54,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+def given_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The members of a (gate-checked) JSON body that carry a value: Cal's validation lets an optional
+    field be null (``IsOptional``) and its handlers then leave it alone, as handlers here do."""
+    return {key: value for key, value in body.items() if value is not None}
+
+
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     try:

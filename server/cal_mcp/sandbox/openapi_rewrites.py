@@ -23,8 +23,18 @@ SPEC_REWRITES = {
     "enum-on-array": "an enum of item values (schedule 'days') written on the array as well as its items",
     "object-with-boolean-default": "a boolean field typed 'object' with a boolean default (e.g. phone-call "
     "'enabled', booking-field 'isDefault'): the DTO property is a boolean",
+    "partial-type-without-properties": "a DTO made with PartialType from @nestjs/mapped-types (which carries no "
+    "Swagger metadata) is documented with no properties, though Cal validates every field of the type it is a "
+    "partial of: UpdateOrganizationUserInput extends UpdateUserInput = PartialType(CreateUserInput) "
+    "(apps/api/v2/src/modules/users/inputs/update-user.input.ts)",
 }
 PATTERN_CONSTANTS = {"TIME_FORMAT_HH_MM": HH_MM}
+# Schema documented without properties -> (the schema whose properties it takes, all optional; those it lacks).
+PARTIAL_OF = {
+    # CreateOrganizationUserInput = CreateUserInput + locale, organizationRole, autoAccept; CreateUserInput
+    # declares locale itself, so only the two organization fields are not in the partial.
+    "UpdateOrganizationUserInput": ("CreateOrganizationUserInput", ("organizationRole", "autoAccept")),
+}
 
 
 def normalise(node: Any, fired: dict[str, int]) -> Any:
@@ -55,4 +65,14 @@ def normalise(node: Any, fired: dict[str, int]) -> Any:
     if out.get("type") == "object" and isinstance(out.get("default"), bool) and "properties" not in out:
         out["type"] = "boolean"
         fired["object-with-boolean-default"] += 1
+    for name, (whole, left_out) in PARTIAL_OF.items():
+        # At the components' schema map: the partial takes the whole type's properties, none required.
+        partial, source = out.get(name), out.get(whole)
+        if isinstance(partial, dict) and partial.get("properties") == {} and isinstance(source, dict):
+            properties = {
+                key: {k: v for k, v in sub.items() if k != "default"}
+                for key, sub in source.get("properties", {}).items() if key not in left_out
+            }
+            out[name] = {**{k: v for k, v in partial.items() if k != "required"}, "properties": properties}
+            fired["partial-type-without-properties"] += 1
     return out

@@ -15,20 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, query_bool, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, query_bool, state_of
 from cal_mcp.sandbox.routes.busy_times import busy_times
-from cal_mcp.sandbox.routes.plat_common import (
-    enum,
-    is_bool,
-    is_int,
-    is_num,
-    is_str,
-    is_url,
-    list_of,
-    non_empty_str,
-    ok_url,
-    validate,
-)
+from cal_mcp.sandbox.routes.plat_common import ok_url
 from cal_mcp.sandbox.state import USER_EMAIL, USER_ID
 from cal_mcp.sandbox.stores import calendars as cs
 from cal_mcp.sandbox.stores.oauth import consume_oauth_state, issue_oauth_state
@@ -115,8 +104,7 @@ async def save(request: Request) -> Response:
 
 async def save_apple_credentials(request: Request) -> JSONResponse:
     _calendar_param(request, ("apple",))
-    body = await json_body(request)
-    validate(body, {"username": is_str, "password": is_str}, ("username", "password"))
+    body = await json_body(request)  # username and password strings: the request gate checked them
     if len(body["username"]) <= 1 or len(body["password"]) <= 1:
         raise bad_request("Username or password cannot be empty")
     state = state_of(request)
@@ -146,8 +134,7 @@ async def check(request: Request) -> JSONResponse:
 
 async def disconnect(request: Request) -> JSONResponse:
     _calendar_param(request, ("apple", "google", "office365"))
-    body = await json_body(request)
-    validate(body, {"id": is_int}, ("id",))
+    body = await json_body(request)  # an integer id: the request gate checked it
     state = state_of(request)
     cred = cs.find_user_credential(state, body["id"])
     cs.remove_credential(state, cred)
@@ -155,12 +142,8 @@ async def disconnect(request: Request) -> JSONResponse:
 
 
 async def save_ics_feed(request: Request) -> JSONResponse:
-    body = await json_body(request)
-    validate(body, {"urls": list_of(is_url, min_items=1), "readOnly": is_bool}, ("urls",))
-    bad = [u for u in body["urls"] if not u.split("?")[0].lower().endswith(".ics")]
-    if bad:
-        details = [f"{u} is not an ICS feed" for u in bad]
-        raise bad_request("Could not add ICS feeds, try using private ics feed.", details)
+    # Non-empty, each an http(s) URL ending in .ics: the request gate checked it (create-ics.input.ts).
+    body = given_fields(await json_body(request))
     state = state_of(request)
     cred = next((c for c in cs.calendar_credentials(state) if c["type"] == "ics-feed_calendar"), None)
     if cred is None:  # Cal upserts the user's single ICS credential
@@ -186,13 +169,8 @@ async def check_ics_feed(request: Request) -> JSONResponse:
     return JSONResponse({"status": "success"})
 
 
-_SELECTED_FIELDS = {"integration": non_empty_str, "externalId": non_empty_str, "credentialId": is_num,
-                    "delegationCredentialId": is_str}
-
-
 async def add_selected(request: Request) -> JSONResponse:
-    body = await json_body(request)
-    validate(body, _SELECTED_FIELDS, ("integration", "externalId", "credentialId"))
+    body = await json_body(request)  # checked by the request gate (SelectedCalendarsInputDto)
     state = state_of(request)
     cred = cs.find_user_credential(state, int(body["credentialId"]))
     row = cs.select(state, body["integration"], body["externalId"], cred["id"])
@@ -200,14 +178,11 @@ async def add_selected(request: Request) -> JSONResponse:
 
 
 async def remove_selected(request: Request) -> JSONResponse:
-    params = request.query_params
-    missing = [f"{k} should not be empty" for k in ("integration", "externalId", "credentialId") if not params.get(k)]
-    if missing:
-        raise bad_request(", ".join(missing), missing)
-    if not params["credentialId"].isdigit():
-        raise bad_request("credentialId must be a number string", ["credentialId must be a number string"])
+    params = request.query_params  # integration, externalId and credentialId strings: the gate checked them
     state = state_of(request)
-    row_key = cs.key(int(params["credentialId"]), params["externalId"])
+    # Cal reads credentialId as a number: text that is not one names no selected calendar.
+    raw_id = params["credentialId"]
+    row_key = cs.key(int(raw_id), params["externalId"]) if raw_id.isdigit() else ""
     row = state.table("selected_calendars").get(row_key)
     if row is None or row["integration"] != params["integration"]:
         raise not_found("Selected calendar not found.")
@@ -216,10 +191,7 @@ async def remove_selected(request: Request) -> JSONResponse:
 
 
 async def set_destination(request: Request) -> JSONResponse:
-    body = await json_body(request)
-    fields = {"integration": enum("apple_calendar", "google_calendar", "office365_calendar"),
-              "externalId": non_empty_str, "delegationCredentialId": is_str}
-    validate(body, fields, ("integration", "externalId"))
+    body = await json_body(request)  # checked by the request gate (the destination-calendars input DTO)
     state = state_of(request)
     calendar = next(
         (c for c in state.table("calendars").values()

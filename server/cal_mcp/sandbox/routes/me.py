@@ -8,44 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cal_mcp.sandbox.core_checks import Field, check_fields, raise_if
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import not_found
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, state_of
-from cal_mcp.sandbox.slots import WEEKDAYS
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, state_of
 from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, set_default_schedule
-
-LOCALES = (
-    "ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el",
-    "es-419", "fi", "hr", "it", "km", "nl", "pt", "ru", "sv", "tr", "zh-CN", "bg", "da", "en", "et", "fr",
-    "hu", "iw", "ko", "no", "pt-BR", "sk", "ta", "uk", "zh-TW", "bn",
-)
-UPDATE_ME_FIELDS = {
-    "email": Field("email"),
-    "name": Field("string"),
-    "timeFormat": Field("number", enum=(12, 24)),
-    "defaultScheduleId": Field("int"),
-    "weekStart": Field("string", enum=WEEKDAYS),
-    "timeZone": Field("tz"),
-    "locale": Field("string", enum=LOCALES),
-    "avatarUrl": Field("string"),
-    "bio": Field("string"),
-    "metadata": Field("object"),
-}
-
-
-def _metadata_problems(metadata: Any) -> list[str]:
-    """Cal's metadata limits: at most 50 keys, keys up to 40 characters, values up to 500."""
-    if not isinstance(metadata, dict):
-        return []
-    problems = []
-    if len(metadata) > 50:
-        problems.append("metadata must have at most 50 keys")
-    if any(len(str(k)) > 40 for k in metadata):
-        problems.append("metadata keys must be at most 40 characters")
-    if any(isinstance(v, str) and len(v) > 500 for v in metadata.values()):
-        problems.append("metadata values must be at most 500 characters")
-    return problems
 
 
 async def get_my_profile(request: Request) -> Response:
@@ -54,8 +20,7 @@ async def get_my_profile(request: Request) -> Response:
 
 async def update_my_profile(request: Request) -> Response:
     state = state_of(request)
-    body = await json_body(request)
-    raise_if(check_fields(body, UPDATE_ME_FIELDS) + _metadata_problems(body.get("metadata")))
+    body = given_fields(await json_body(request))  # shape checked by the request gate (UpdateManagedUserInput)
     me = get_me(state)
     schedules = state.table(SCHEDULES_TABLE)
     if "defaultScheduleId" in body:

@@ -6,30 +6,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.errors import CalHTTPError, not_found
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes.plat_common import (
-    enum,
-    is_bool,
-    is_obj,
-    is_str,
-    list_of,
-    non_empty_str,
-    org_id_of,
-    paging,
-    validate,
-)
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
 from cal_mcp.sandbox.state import ORG_ID
 from cal_mcp.sandbox.stores import org_attributes as store
 
 _BASE = "/v2/organizations/{orgId}/attributes"
-_ATTRIBUTE_FIELDS = {
-    "name": non_empty_str,
-    "slug": non_empty_str,
-    "type": enum(*store.ATTRIBUTE_TYPES),
-    "options": list_of(is_obj),
-    "enabled": is_bool,
-}
-_OPTION_FIELDS = {"value": non_empty_str, "slug": non_empty_str}
 
 
 def _slug_taken(request: Request, slug: str, but: str | None = None) -> None:
@@ -47,10 +29,7 @@ async def list_attributes(request: Request) -> JSONResponse:
 
 async def create_attribute(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
-    body = await json_body(request)
-    validate(body, _ATTRIBUTE_FIELDS, ("name", "slug", "type", "options"))
-    for option in body["options"]:
-        validate(option, _OPTION_FIELDS, ("value", "slug"))
+    body = given_fields(await json_body(request))
     _slug_taken(request, body["slug"])
     state = state_of(request)
     table = state.table("org_attributes")
@@ -71,8 +50,7 @@ async def get_attribute(request: Request) -> JSONResponse:
 async def patch_attribute(request: Request) -> JSONResponse:
     org_id_of(request)
     attribute = store.find_attribute(state_of(request), request.path_params["attributeId"])
-    body = await json_body(request)
-    validate(body, {k: v for k, v in _ATTRIBUTE_FIELDS.items() if k != "options"})
+    body = given_fields(await json_body(request))
     if "slug" in body:
         _slug_taken(request, body["slug"], attribute["id"])
     attribute.update(body)
@@ -98,7 +76,6 @@ async def create_option(request: Request) -> JSONResponse:
     state = state_of(request)
     attribute = store.find_attribute(state, request.path_params["attributeId"])
     body = await json_body(request)
-    validate(body, _OPTION_FIELDS, ("value", "slug"))
     return ok(store.add_option(state, attribute["id"], body["value"], body["slug"]), status=201)
 
 
@@ -107,8 +84,7 @@ async def patch_option(request: Request) -> JSONResponse:
     state = state_of(request)
     attribute = store.find_attribute(state, request.path_params["attributeId"])
     option = store.find_option(state, attribute["id"], request.path_params["optionId"])
-    body = await json_body(request)
-    validate(body, _OPTION_FIELDS)
+    body = given_fields(await json_body(request))
     if "slug" in body and any(o["slug"] == body["slug"] and o["id"] != option["id"]
                               for o in store.options_of(state, attribute["id"])):
         raise CalHTTPError(409, f"Option with slug '{body['slug']}' already exists.")
@@ -128,8 +104,7 @@ async def assign_option(request: Request) -> JSONResponse:
     org_id_of(request)
     state = state_of(request)
     user_id = path_int(request, "userId")
-    body = await json_body(request)
-    validate(body, {"value": is_str, "attributeOptionId": is_str, "attributeId": non_empty_str}, ("attributeId",))
+    body = given_fields(await json_body(request))
     attribute = store.find_attribute(state, body["attributeId"])
     row = store.assign(state, user_id, attribute, body.get("attributeOptionId"), body.get("value"))
     return ok(row, status=201)

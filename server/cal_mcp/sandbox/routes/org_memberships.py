@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
-from cal_mcp.sandbox.routes.team_common import MEMBERSHIP_FIELDS
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
 from cal_mcp.sandbox.state import SandboxState
 from cal_mcp.sandbox.stores.org_attributes import drop_assignments, member_attributes
 from cal_mcp.sandbox.stores.teams import add_membership, membership_out, team_memberships, update_membership
@@ -42,8 +41,7 @@ async def list_memberships(request: Request) -> JSONResponse:
 
 async def create_membership(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_FIELDS, ("userId", "role"))
+    body = given_fields(await json_body(request))
     state = state_of(request)
     return ok(org_membership_out(state, add_membership(state, org_id, body)), status=201)
 

@@ -1,20 +1,17 @@
 """/v2/organizations/{orgId}/…/schedules: availability schedules of organization members.
 
-The records and their lookups live in ``stores.schedules``; this module checks bodies and serves them.
+The records and their lookups live in ``stores.schedules``; this module serves them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes.plat_common import is_bool, is_obj, list_of, non_empty_str, org_id_of, paging, validate
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
 from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores.records import next_free_id
@@ -23,34 +20,18 @@ from cal_mcp.sandbox.stores.teams import org_user
 from cal_mcp.sandbox.stores.users import user_record
 
 _BASE = "/v2/organizations/{orgId}/users/{userId}/schedules"
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FIELDS = {"name": non_empty_str, "timeZone": non_empty_str, "availability": list_of(is_obj),
-          "isDefault": is_bool, "overrides": list_of(is_obj)}
 DEFAULT_AVAILABILITY = [{"days": list(WEEKDAYS[:5]), "startTime": "09:00", "endTime": "17:00"}]
 
 
-def _check_slots(body: dict[str, Any]) -> None:
-    errors: list[str] = []
-    try:
-        ZoneInfo(body.get("timeZone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        errors.append("timeZone must be a valid IANA time zone")
-    for slot in body.get("availability", []):
-        days = slot.get("days")
-        if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
-            errors.append(f"availability.days must be a non-empty list of: {', '.join(WEEKDAYS)}")
-    for slot in body.get("overrides", []):
-        if not _DATE.match(str(slot.get("date", ""))):
-            errors.append("overrides.date must be in YYYY-MM-DD format")
-    for slot in body.get("availability", []) + body.get("overrides", []):
-        start, end = str(slot.get("startTime", "")), str(slot.get("endTime", ""))
-        if not (_TIME.match(start) and _TIME.match(end)):
-            errors.append("startTime and endTime must be in HH:MM format")
-        elif start >= end:
-            errors.append(f"startTime {start} must be before endTime {end}")
-    if errors:
-        raise bad_request(", ".join(errors), errors)
+def _given(body: dict[str, Any]) -> dict[str, Any]:
+    """The body's fields with values (null is IsOptional's "not given"), override dates as days.
+
+    The request gate checked the shape (CreateScheduleInput_2024_06_11 / UpdateScheduleInput_2024_06_11);
+    Cal takes any ISO 8601 date string for an override and stores its day."""
+    given = given_fields(body)
+    if "overrides" in given:
+        given["overrides"] = [{**o, "date": o["date"][:10]} for o in given["overrides"]]
+    return given
 
 
 async def list_org_schedules(request: Request) -> JSONResponse:
@@ -73,9 +54,7 @@ async def create_user_schedule(request: Request) -> JSONResponse:
     org_id_of(request)
     state = state_of(request)
     user = org_user(state, path_int(request, "userId"))
-    body = await json_body(request)
-    validate(body, FIELDS, ("name", "timeZone", "isDefault"))
-    _check_slots(body)
+    body = _given(await json_body(request))
     table_name = "schedules" if user["id"] == USER_ID else "org_user_schedules"
     schedule = {
         "id": next_free_id(state, table_name, 1 if user["id"] == USER_ID else 7001),
@@ -104,9 +83,7 @@ async def patch_user_schedule(request: Request) -> JSONResponse:
     state = state_of(request)
     user = org_user(state, path_int(request, "userId"))
     schedule = find_schedule(state, user["id"], path_int(request, "scheduleId"))
-    body = await json_body(request)
-    validate(body, FIELDS)
-    _check_slots(body)
+    body = _given(await json_body(request))
     for key in ("name", "timeZone", "availability", "overrides"):
         if key in body:
             schedule[key] = body[key]

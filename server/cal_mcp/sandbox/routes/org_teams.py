@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, query_int, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.plat_common import org_id_of, paging, validate
-from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
+from cal_mcp.sandbox.routes.plat_common import org_id_of, paging
+from cal_mcp.sandbox.routes.team_common import new_team
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores import team_event_types as team_events
 from cal_mcp.sandbox.stores.schedules import member_schedules_for_team
@@ -49,8 +49,7 @@ async def my_teams(request: Request) -> JSONResponse:
 
 async def create_team(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
-    body = await json_body(request)
-    validate(body, CREATE_TEAM_FIELDS, ("name",))
+    body = given_fields(await json_body(request))
     return ok(team_out(new_team(state_of(request), body, org_id)), status=201)
 
 
@@ -78,8 +77,7 @@ async def list_memberships(request: Request) -> JSONResponse:
 async def create_membership(request: Request) -> JSONResponse:
     state, team = tr.org_team_of(request)
     org_id = team["parentId"]  # the guard made sure it is the path's {orgId}
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_FIELDS, ("userId", "role"))
+    body = given_fields(await json_body(request))
     if user_record(state, body["userId"]) and membership_of(state, org_id, body["userId"]) is None:
         raise bad_request(f"User with id={body['userId']} is not a member of organization id={org_id}.")
     return ok(membership_out(state, add_membership(state, team["id"], body)), status=201)

@@ -8,24 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cal_mcp.sandbox.errors import CalHTTPError, bad_request, forbidden
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, query_list, state_of
-from cal_mcp.sandbox.routes.plat_common import (
-    anything,
-    enum,
-    is_bool,
-    is_email,
-    is_hex_color,
-    is_num,
-    is_obj,
-    is_str,
-    is_url,
-    non_empty_str,
-    nullable,
-    org_id_of,
-    validate,
-)
-from cal_mcp.sandbox.routes.team_common import WEEKDAYS
+from cal_mcp.sandbox.errors import CalHTTPError, forbidden
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, query_int, query_list, state_of
+from cal_mcp.sandbox.routes.plat_common import org_id_of
 from cal_mcp.sandbox.state import ORG_ID, USER_ID, SandboxState
 from cal_mcp.sandbox.stores.org_attributes import assignments_of, drop_assignments
 from cal_mcp.sandbox.stores.records import iso, next_free_id, slugify
@@ -33,28 +18,6 @@ from cal_mcp.sandbox.stores.teams import add_membership, membership_of, org_user
 from cal_mcp.sandbox.stores.users import all_users, user_record
 
 _BASE = "/v2/organizations/{orgId}/users"
-CREATE_FIELDS = {
-    "email": is_email,
-    "username": non_empty_str,
-    "weekday": enum(*WEEKDAYS),
-    "brandColor": is_hex_color,
-    "bio": is_str,
-    "metadata": is_obj,
-    "darkBrandColor": is_hex_color,
-    "hideBranding": is_bool,
-    "timeZone": is_str,
-    "theme": nullable(is_str),
-    "appTheme": nullable(is_str),
-    "timeFormat": enum(12, 24),
-    "defaultScheduleId": is_num,
-    "locale": nullable(is_str),
-    "avatarUrl": is_url,
-    "organizationRole": enum("MEMBER", "ADMIN", "OWNER"),
-    "autoAccept": is_bool,
-}
-# Cal's UpdateOrganizationUserInput is a partial of the create input (its schema lost its properties).
-UPDATE_FIELDS = {**{k: v for k, v in CREATE_FIELDS.items() if k not in ("organizationRole", "autoAccept")},
-                 "name": nullable(is_str), "weekStart": enum(*WEEKDAYS), "allowDynamicBooking": anything}
 _NULLABLE = ("username", "name", "emailVerified", "bio", "avatarUrl", "appTheme", "theme", "defaultScheduleId",
              "locale", "timeFormat", "brandColor", "darkBrandColor", "allowDynamicBooking", "verified", "invitedTo")
 
@@ -90,16 +53,10 @@ async def list_users(request: Request) -> JSONResponse:
     state = state_of(request)
     take = query_int(request, "take", 1000, minimum=1, maximum=1000) or 1000
     skip = query_int(request, "skip", 0) or 0
-    operator = request.query_params.get("attributeQueryOperator", "AND")
-    if operator not in ("AND", "OR", "NONE"):
-        raise bad_request("attributeQueryOperator must be one of the following values: OR, AND, NONE",
-                          ["attributeQueryOperator must be one of the following values: OR, AND, NONE"])
+    operator = request.query_params.get("attributeQueryOperator", "AND")  # AND, OR or NONE: the gate checked
     emails = {e.lower() for e in query_list(request, "emails")}
     options = set(query_list(request, "assignedOptionIds"))
-    raw_team_ids = query_list(request, "teamIds")
-    if any(not t.isdigit() for t in raw_team_ids):
-        raise bad_request("each value in teamIds must be a number", ["each value in teamIds must be a number"])
-    team_ids = {int(t) for t in raw_team_ids}
+    team_ids = {int(float(t)) for t in query_list(request, "teamIds")}  # numbers: the gate checked
     users = []
     member_ids = sorted(m["userId"] for m in state.table("memberships").values() if m["teamId"] == org_id)
     for user_id in member_ids:
@@ -116,8 +73,7 @@ async def list_users(request: Request) -> JSONResponse:
 
 async def create_user(request: Request) -> JSONResponse:
     org_id = org_id_of(request)
-    body = await json_body(request)
-    validate(body, CREATE_FIELDS, ("email",))
+    body = given_fields(await json_body(request))
     state = state_of(request)
     email = body["email"].lower()
     if any(u.get("email", "").lower() == email for u in all_users(state)):
@@ -146,8 +102,9 @@ async def patch_user(request: Request) -> JSONResponse:
     org_id_of(request)
     state = state_of(request)
     user = org_user(state, path_int(request, "userId"))
-    body = await json_body(request)
-    validate(body, UPDATE_FIELDS)
+    # UpdateOrganizationUserInput: the gate checked the fields and stripped others; a null clears a field,
+    # except the e-mail, which every user has.
+    body = {k: v for k, v in (await json_body(request)).items() if not (k == "email" and v is None)}
     if "email" in body and any(u["id"] != user["id"] and u.get("email", "").lower() == body["email"].lower()
                                for u in all_users(state)):
         raise CalHTTPError(409, "User with the provided e-mail already exists.")

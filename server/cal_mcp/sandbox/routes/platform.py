@@ -9,26 +9,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_int, query_list, state_of
+from cal_mcp.sandbox.errors import CalHTTPError, not_found, unauthorized
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, query_int, query_list, state_of
 from cal_mcp.sandbox.routes import webhook_common as wh
-from cal_mcp.sandbox.routes.plat_common import enum, is_email, is_int, is_obj, is_str, is_url, non_empty_str, validate
-from cal_mcp.sandbox.routes.team_common import WEEKDAYS
 from cal_mcp.sandbox.state import SandboxState
 from cal_mcp.sandbox.stores import webhooks as webhook_store
 from cal_mcp.sandbox.stores.records import iso, next_free_id, slugify
 
-LOCALES = ("ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el",
-           "es-419", "fi", "hr", "it", "km", "nl", "pt", "ru", "sv", "tr", "zh-CN", "bg", "da", "en", "et", "fr",
-           "hu", "iw", "ko", "no", "pt-BR", "sk", "ta", "uk", "zh-TW", "bn")
-USER_FIELDS = {"email": is_email, "name": non_empty_str, "timeFormat": enum(12, 24), "weekStart": enum(*WEEKDAYS),
-               "timeZone": is_str, "locale": enum(*LOCALES), "avatarUrl": is_url, "bio": is_str, "metadata": is_obj}
-UPDATE_FIELDS = {**USER_FIELDS, "defaultScheduleId": is_int}
 USER_KEYS = ("id", "email", "username", "name", "bio", "timeZone", "weekStart", "createdDate", "timeFormat",
              "defaultScheduleId", "locale", "avatarUrl", "metadata")
 ACCESS_TTL = timedelta(minutes=60)
@@ -82,20 +73,9 @@ def _find_user(request: Request, client: dict[str, Any]) -> dict[str, Any]:
     return user
 
 
-def _check_zone(body: dict[str, Any]) -> None:
-    if "timeZone" in body:
-        try:
-            ZoneInfo(body["timeZone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise bad_request("timeZone must be a valid IANA time zone", ["timeZone must be a valid IANA time zone"]) \
-                from None
-
-
 async def create_user(request: Request) -> JSONResponse:
     client = client_of(request)
-    body = await json_body(request)
-    validate(body, USER_FIELDS, ("email", "name"))
-    _check_zone(body)
+    body = given_fields(await json_body(request))  # checked by the request gate (CreateManagedUserInput)
     state = state_of(request)
     email = managed_email(body["email"].lower(), client["id"])
     if any(u["email"] == email for u in state.table("oauth_client_users").values()):
@@ -130,9 +110,7 @@ async def get_user(request: Request) -> JSONResponse:
 async def patch_user(request: Request) -> JSONResponse:
     client = client_of(request)
     user = _find_user(request, client)
-    body = await json_body(request)
-    validate(body, UPDATE_FIELDS)
-    _check_zone(body)
+    body = given_fields(await json_body(request))  # checked by the request gate (UpdateManagedUserInput)
     if "email" in body:
         body["email"] = managed_email(body["email"].lower(), client["id"])
         body["username"] = slugify(body["email"])
@@ -156,8 +134,7 @@ async def force_refresh(request: Request) -> JSONResponse:
 
 async def refresh(request: Request) -> JSONResponse:
     client = client_of(request)
-    body = await json_body(request)
-    validate(body, {"refreshToken": non_empty_str}, ("refreshToken",))
+    body = await json_body(request)  # a refreshToken string: the request gate checked it
     state = state_of(request)
     row = state.table("oauth_refresh_tokens").get(body["refreshToken"])
     if row is None or row["clientId"] != client["id"] or row["expiresAt"] < state.now().isoformat():

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cal_mcp.sandbox.core_checks import Field, check_fields, check_list_items, raise_if
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, require_version, state_of
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
@@ -27,45 +26,6 @@ VERSION = "2024-06-11"
 DEFAULT_AVAILABILITY = [
     {"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "startTime": "09:00", "endTime": "17:00"}
 ]
-AVAILABILITY_FIELDS = {
-    "days": Field("array", required=True),
-    "startTime": Field("hhmm", required=True),
-    "endTime": Field("hhmm", required=True),
-}
-OVERRIDE_FIELDS = {
-    "date": Field("date", required=True),
-    "startTime": Field("hhmm", required=True),
-    "endTime": Field("hhmm", required=True),
-}
-SCHEDULE_FIELDS = {
-    "name": Field("string", required=True),
-    "timeZone": Field("tz", required=True),
-    "isDefault": Field("bool", required=True),
-    "availability": Field("array"),
-    "overrides": Field("array"),
-}
-
-
-def _day_problems(item: dict[str, Any], path: str) -> list[str]:
-    days = item.get("days")
-    if not isinstance(days, list):
-        return []
-    problems = []
-    if not days:
-        problems.append(f"{path}days should not be empty")
-    if any(day not in WEEKDAYS for day in days):
-        problems.append(f"{path}days must be one of the following values: {', '.join(WEEKDAYS)}")
-    return problems
-
-
-def _check_schedule_body(body: dict[str, Any], *, partial: bool) -> None:
-    fields = {k: Field(f.kind, required=f.required and not partial) for k, f in SCHEDULE_FIELDS.items()}
-    messages = check_fields(body, fields)
-    if isinstance(body.get("name"), str) and not body["name"].strip():
-        messages.append("name should not be empty")
-    messages += check_list_items(body.get("availability"), AVAILABILITY_FIELDS, "availability", _day_problems)
-    messages += check_list_items(body.get("overrides"), OVERRIDE_FIELDS, "overrides")
-    raise_if(messages)
 
 
 def _clean_availability(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -77,7 +37,8 @@ def _clean_availability(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _clean_overrides(items: list[dict[str, Any]]) -> list[dict[str, str]]:
-    cleaned = [{"date": i["date"], "startTime": i["startTime"], "endTime": i["endTime"]} for i in items]
+    # Cal takes any ISO 8601 date string (IsISO8601) and stores the day: a date-time keeps its date part.
+    cleaned = [{"date": i["date"][:10], "startTime": i["startTime"], "endTime": i["endTime"]} for i in items]
     return sorted(cleaned, key=lambda o: (o["date"], o["startTime"]))
 
 
@@ -93,8 +54,7 @@ def _owned(state: SandboxState, schedule_id: int) -> dict[str, Any]:
 async def create_schedule(request: Request) -> Response:
     require_version(request, VERSION)
     state = state_of(request)
-    body = await json_body(request)
-    _check_schedule_body(body, partial=False)
+    body = given_fields(await json_body(request))  # shape checked by the request gate (CreateScheduleInput_2024_06_11)
     schedule_id = state.new_id(SCHEDULES_TABLE, 201)
     record = schedule_record(
         schedule_id,
@@ -133,8 +93,7 @@ async def update_schedule(request: Request) -> Response:
     require_version(request, VERSION)
     state = state_of(request)
     schedule = _owned(state, path_int(request, "scheduleId"))
-    body = await json_body(request)
-    _check_schedule_body(body, partial=True)
+    body = given_fields(await json_body(request))  # shape checked by the request gate (UpdateScheduleInput_2024_06_11)
     for key in ("name", "timeZone"):
         if key in body:
             schedule[key] = body[key]

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cal_mcp.sandbox import availability, slots
-from cal_mcp.sandbox.core_checks import Field, check_fields, is_time_zone, raise_if
 from cal_mcp.sandbox.core_lookup import (
     event_type_by_id,
     find_user,
@@ -22,8 +21,8 @@ from cal_mcp.sandbox.core_lookup import (
     team_event_type_by_slug,
     user_event_type_by_slug,
 )
-from cal_mcp.sandbox.errors import CalHTTPError, bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, query_list, require_version, state_of
+from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, query_list, require_version, state_of
 from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.bookings import RESERVATIONS_TABLE
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -33,23 +32,7 @@ if TYPE_CHECKING:
 
 VERSION = "2024-09-04"
 DEFAULT_RESERVATION_MINUTES = 5
-SLOTS_QUERY = frozenset({
-    "start", "end", "timeZone", "eventTypeId", "eventTypeSlug", "username", "usernames", "teamSlug",
-    "organizationSlug", "format", "duration", "bookingUidToReschedule", "rrHostSubsetIds",
-})
-RESERVE_FIELDS = {
-    "eventTypeId": Field("int", required=True),
-    "slotStart": Field("iso", required=True),
-    "slotDuration": Field("int"),
-    "reservationDuration": Field("int"),
-}
 MAX_RANGE = timedelta(days=366)
-
-
-def wrong(prop: str, constraint: str) -> CalHTTPError:
-    """The GET /v2/slots input pipe's wording: '<property> property is wrong,<constraint>'."""
-    message = f"{prop} property is wrong,{constraint}"
-    return bad_request(message, [message])
 
 
 def is_authenticated(request: Request) -> bool:
@@ -72,20 +55,14 @@ def _query_event_type(state: SandboxState, request: Request) -> tuple[dict[str, 
     if org is not None and org != ORG_SLUG:
         raise not_found(f"Organization with slug {org} not found")
     if "eventTypeId" in params:
-        raw = params["eventTypeId"]
-        if not raw.isdigit():
-            raise wrong("eventTypeId", "eventTypeId must be an integer number")
-        event_type = event_type_by_id(state, int(raw))
+        event_type = event_type_by_id(state, _whole(params["eventTypeId"]))
     elif "eventTypeSlug" in params and "username" in params:
         event_type = user_event_type_by_slug(state, params["username"], params["eventTypeSlug"])
     elif "eventTypeSlug" in params and "teamSlug" in params:
         event_type = team_event_type_by_slug(state, params["teamSlug"], params["eventTypeSlug"])
     else:
-        names = query_list(request, "usernames")
-        if len(names) < 2:
-            raise wrong("usernames", "usernames must contain at least 2 elements")
         people = []
-        for name in names:
+        for name in query_list(request, "usernames"):
             person = find_user(state, username=name)
             if person is None:
                 raise not_found(f"User with username {name} not found")
@@ -96,12 +73,14 @@ def _query_event_type(state: SandboxState, request: Request) -> tuple[dict[str, 
     return event_type, host_users(state, event_type)
 
 
+def _whole(text: str) -> int:
+    """A query number as Cal's transform reads it (parseInt): the gate let only numbers through."""
+    return int(float(text))
+
+
 def _range(request: Request) -> tuple[datetime, datetime]:
+    """The window, after the gate checked start and end are ISO 8601 date strings (IsDateString)."""
     params = request.query_params
-    if "start" not in params:
-        raise wrong("start", "start must be a valid ISO 8601 date string")
-    if "end" not in params:
-        raise wrong("end", "end must be a valid ISO 8601 date string")
     start = slots.parse_range_bound(params["start"], is_end=False)
     end = slots.parse_range_bound(params["end"], is_end=True)
     if start is None:
@@ -117,19 +96,12 @@ async def get_available_slots(request: Request) -> Response:
     require_version(request, VERSION)
     state = state_of(request)
     params = request.query_params
-    raise_if(f"property {key} should not exist" for key in params if key not in SLOTS_QUERY)
     start, end = _range(request)
     time_zone = params.get("timeZone")
-    if time_zone is not None and not is_time_zone(time_zone):
-        raise wrong("timeZone", "timeZone must be a valid IANA time zone")
     fmt = params.get("format", "time")
-    if fmt not in ("time", "range"):
-        raise wrong("format", "format must be one of the following values: time, range")
-    duration: int | None = None
-    if "duration" in params:
-        if not params["duration"].isdigit() or int(params["duration"]) < 1:
-            raise wrong("duration", "duration must be a positive number")
-        duration = int(params["duration"])
+    # A duration of zero minutes or fewer makes no slots: it counts as not given.
+    duration = _whole(params["duration"]) if "duration" in params else None
+    duration = duration if duration is not None and duration > 0 else None
     event_type, people = _query_event_type(state, request)
     exclude = params.get("bookingUidToReschedule")
     if event_type is None:
@@ -154,8 +126,7 @@ def new_reservation_uid(state: SandboxState) -> str:
 async def reserve_slot(request: Request) -> Response:
     require_version(request, VERSION)
     state = state_of(request)
-    body = await json_body(request)
-    raise_if(check_fields(body, RESERVE_FIELDS))
+    body = given_fields(await json_body(request))  # shape checked by the request gate (reserve-slot.input.ts)
     authenticated = is_authenticated(request)
     if "reservationDuration" in body and not authenticated:
         raise unauthorized(
@@ -177,11 +148,8 @@ async def reserve_slot(request: Request) -> Response:
             )
         length = int(body["slotDuration"])
     minutes = int(body.get("reservationDuration", DEFAULT_RESERVATION_MINUTES))
-    if minutes < 1:
-        message = "reservationDuration must not be less than 1"
-        raise bad_request(message, [message])
     slot_start = slots.parse_instant(body["slotStart"])
-    assert slot_start is not None  # checked by the "iso" field kind
+    assert slot_start is not None  # the gate checked it (IsDateString, reserve-slot.input.ts)
     slot = slots.Interval(slot_start, slot_start + timedelta(minutes=length))
     hosts = host_users(state, event_type)
     _refuse_taken(state, event_type, hosts, slot)

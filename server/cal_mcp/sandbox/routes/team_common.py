@@ -1,5 +1,5 @@
-"""Team and membership request bodies (Cal's DTOs) and the writes that copy them onto a team,
-shared by /v2/teams and org routes. The records and their lookups live in ``stores.teams``.
+"""The writes that copy a team request body (checked by the request gate) onto a team, shared by
+/v2/teams and org routes. The records and their lookups live in ``stores.teams``.
 """
 
 from __future__ import annotations
@@ -7,53 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 from cal_mcp.sandbox.errors import bad_request
-from cal_mcp.sandbox.routes.plat_common import (
-    anything,
-    enum,
-    is_bool,
-    is_hex_color,
-    is_int,
-    is_obj,
-    is_str,
-    is_url,
-    non_empty_str,
-)
 from cal_mcp.sandbox.state import USER_ID, SandboxState
 from cal_mcp.sandbox.stores.records import next_free_id, slugify
-from cal_mcp.sandbox.stores.teams import ROLES, add_membership
+from cal_mcp.sandbox.stores.teams import add_membership
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-TEAM_FIELDS = {
-    "name": non_empty_str,
-    "slug": is_str,
-    "logoUrl": is_url,
-    "calVideoLogo": is_url,
-    "appLogo": is_url,
-    "appIconLogo": is_url,
-    "bio": is_str,
-    "hideBranding": is_bool,
-    "isPrivate": is_bool,
-    "hideBookATeamMember": is_bool,
-    "metadata": is_obj,
-    "theme": is_str,
-    "brandColor": is_hex_color,
-    "darkBrandColor": is_hex_color,
-    "bannerUrl": is_url,
-    "timeFormat": enum(12, 24),
-    "timeZone": is_str,
-    "weekStart": enum(*WEEKDAYS),
-}
-CREATE_TEAM_FIELDS = {**TEAM_FIELDS, "autoAcceptCreator": is_bool}
-UPDATE_TEAM_FIELDS = {**TEAM_FIELDS, "bookingLimits": anything, "includeManagedEventsInLimits": is_bool}
-
-MEMBERSHIP_FIELDS = {
-    "userId": is_int,
-    "accepted": is_bool,
-    "role": enum(*ROLES),
-    "disableImpersonation": is_bool,
-}
-MEMBERSHIP_UPDATE_FIELDS = {k: v for k, v in MEMBERSHIP_FIELDS.items() if k != "userId"}
+# The team fields Cal's CreateTeamInput / UpdateTeamDto declare that the team output shows (the gate has
+# checked them); the update-only ones are kept aside in ``_settings``.
+TEAM_FIELDS = (
+    "name", "slug", "logoUrl", "calVideoLogo", "appLogo", "appIconLogo", "bio", "hideBranding", "isPrivate",
+    "hideBookATeamMember", "metadata", "theme", "brandColor", "darkBrandColor", "bannerUrl", "timeFormat",
+    "timeZone", "weekStart",
+)
 
 
 def new_team(state: SandboxState, body: dict[str, Any], parent_id: int | None) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cal_mcp.sandbox.http import json_body, ok, path_int, state_of
-from cal_mcp.sandbox.routes.plat_common import org_id_of, validate
-from cal_mcp.sandbox.routes.team_common import MEMBERSHIP_UPDATE_FIELDS, UPDATE_TEAM_FIELDS, update_team
+from cal_mcp.sandbox.http import given_fields, json_body, ok, path_int, state_of
+from cal_mcp.sandbox.routes.plat_common import org_id_of
+from cal_mcp.sandbox.routes.team_common import update_team
 from cal_mcp.sandbox.state import SandboxState
 from cal_mcp.sandbox.stores.teams import (
     ROLES,
@@ -43,9 +43,7 @@ def org_team_of(request: Request) -> tuple[SandboxState, Record]:
 
 
 async def patch_team(request: Request, state: SandboxState, team: Record) -> JSONResponse:
-    body = await json_body(request)
-    validate(body, UPDATE_TEAM_FIELDS)
-    update_team(state, team, body)
+    update_team(state, team, given_fields(await json_body(request)))
     return ok(team_out(team))
 
 
@@ -55,12 +53,10 @@ def membership_in(request: Request, state: SandboxState, team_id: int) -> Record
 
 
 async def membership_patch(request: Request, state: SandboxState, team_id: int) -> tuple[Record, Record]:
-    """The membership to patch (404 first) and the validated patch body (400); the caller applies its
-    own rules, then ``update_membership``."""
+    """The membership to patch (404) and the patch body the gate checked; the caller applies its own
+    rules, then ``update_membership``."""
     membership = membership_in(request, state, team_id)
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_UPDATE_FIELDS)
-    return membership, body
+    return membership, given_fields(await json_body(request))
 
 
 def delete_membership(request: Request, state: SandboxState, team_id: int) -> JSONResponse:

@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cal_mcp.sandbox.errors import forbidden
-from cal_mcp.sandbox.http import Endpoint, json_body, ok, path_int, query_list, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, query_list, state_of
 from cal_mcp.sandbox.routes import team_event_type_common as tet
 from cal_mcp.sandbox.routes import team_requests as tr
-from cal_mcp.sandbox.routes.plat_common import paging, validate
-from cal_mcp.sandbox.routes.team_common import CREATE_TEAM_FIELDS, MEMBERSHIP_FIELDS, new_team
+from cal_mcp.sandbox.routes.plat_common import paging
+from cal_mcp.sandbox.routes.team_common import new_team
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores import team_event_types as team_events
 from cal_mcp.sandbox.stores.teams import (
@@ -27,9 +27,7 @@ from cal_mcp.sandbox.stores.teams import (
 
 
 async def create_team(request: Request) -> JSONResponse:
-    body = await json_body(request)
-    validate(body, CREATE_TEAM_FIELDS, ("name",))
-    team = new_team(state_of(request), body, None)
+    team = new_team(state_of(request), given_fields(await json_body(request)), None)
     return ok(team_out(team), status=201)
 
 
@@ -70,8 +68,7 @@ async def list_memberships(request: Request) -> JSONResponse:
 
 async def create_membership(request: Request) -> JSONResponse:
     state, team = tr.team_of(request, ADMIN_ROLES)
-    body = await json_body(request)
-    validate(body, MEMBERSHIP_FIELDS, ("userId",))
+    body = given_fields(await json_body(request))
     return ok(membership_out(state, add_membership(state, team["id"], body)), status=201)
 
 

@@ -7,7 +7,6 @@ with ``_`` are sandbox bookkeeping and never rendered. Request bodies are checke
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from cal_mcp.sandbox.errors import bad_request, not_found
@@ -16,8 +15,6 @@ from cal_mcp.sandbox.stores.event_types import default_booking_fields
 from cal_mcp.sandbox.stores.records import drop_none, next_free_id
 from cal_mcp.sandbox.stores.teams import membership_of, team_memberships
 from cal_mcp.sandbox.stores.users import user_record
-
-HostCheck = Callable[[dict[str, Any]], None]
 
 TEAM_EVENT_TYPES_TABLE = "team_event_types"  # seeded by the platform seed, IDs >= 9000
 TABLE = TEAM_EVENT_TYPES_TABLE
@@ -64,11 +61,9 @@ def _host_out(state: SandboxState, host: dict[str, Any], scheduling_type: str) -
 
 
 def resolve_hosts(
-    state: SandboxState, team_id: int, body: dict[str, Any], scheduling_type: str, check_host: HostCheck | None = None,
+    state: SandboxState, team_id: int, body: dict[str, Any], scheduling_type: str,
 ) -> list[dict]:
-    """Hosts must be accepted members of the team; ``assignAllTeamMembers`` takes them all.
-
-    ``check_host`` (the route's body check) sees each host before its membership is looked up."""
+    """Hosts must be accepted members of the team; ``assignAllTeamMembers`` takes them all."""
     if body.get("assignAllTeamMembers") and body.get("hosts"):
         raise bad_request("Provide either hosts or assignAllTeamMembers but not both.")
     if body.get("assignAllTeamMembers"):
@@ -77,8 +72,6 @@ def resolve_hosts(
         raw = body.get("hosts") or []
     hosts = []
     for host in raw:
-        if check_host is not None:
-            check_host(host)
         member = membership_of(state, team_id, host["userId"])
         if member is None or not member["accepted"]:
             raise bad_request(
@@ -89,9 +82,9 @@ def resolve_hosts(
 
 
 def add_event_type(
-    state: SandboxState, team: dict[str, Any], body: dict[str, Any], check_host: HostCheck | None = None,
+    state: SandboxState, team: dict[str, Any], body: dict[str, Any],
 ) -> dict[str, Any]:
-    """Store a new team event type built from a (checked) create body; ``check_host`` as in resolve_hosts."""
+    """Store a new team event type built from a create body the request gate checked."""
     rows = state.table(TABLE)
     if any(e["teamId"] == team["id"] and e["slug"] == body["slug"] for e in rows.values()):
         raise bad_request(f"Event type with slug '{body['slug']}' already exists in team id={team['id']}.")
@@ -129,7 +122,7 @@ def add_event_type(
         "teamId": team["id"],
         "ownerId": None,
         "parentEventTypeId": None,
-        "hosts": resolve_hosts(state, team["id"], body, scheduling_type, check_host),
+        "hosts": resolve_hosts(state, team["id"], body, scheduling_type),
         "assignAllTeamMembers": body.get("assignAllTeamMembers", False),
         "schedulingType": scheduling_type,
         "_createdAt": state.now().isoformat(),

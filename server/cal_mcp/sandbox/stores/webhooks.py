@@ -3,7 +3,7 @@
 A record carries exactly one owner key: ``userId``, ``eventTypeId``, ``teamId`` or ``oAuthClientId``;
 the output DTO of each scope echoes that key. ``secret`` is stored, and echoed only because Cal's
 webhook output DTOs include it (it is the caller's own signing secret). Request bodies are checked by
-the route layer (``routes.webhook_common``) before they get here.
+the sandbox's request gate before any route runs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cal_mcp.sandbox.state import SandboxState
 
 TABLE = "webhooks"
 OWNER_KEYS = ("userId", "eventTypeId", "teamId", "oAuthClientId")
-# What a create/update body may set (the keys of the route layer's body check).
+# What a create/update body may set (the fields of Cal's webhook input DTOs).
 WRITABLE = ("payloadTemplate", "active", "subscriberUrl", "triggers", "secret", "version")
 
 
