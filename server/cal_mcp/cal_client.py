@@ -12,6 +12,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from cal_mcp.errors import (
     BadResponseError,
     CalMcpError,
     ConfigurationError,
+    EndpointSaturatedError,
     OutcomeUnknownError,
     RateLimitedError,
     UnreachableError,
@@ -69,6 +72,20 @@ BACKOFF_BASE, BACKOFF_CAP = 0.25, 4.0
 # Characters of a redirect's Location quoted in an error; past this a URL says nothing more useful.
 LOCATION_SHOWN = 300
 
+# Isolation between endpoints (an endpoint = method + path template). One hanging Cal endpoint
+# must not take the connections, or the time, of calls to healthy ones (issue 13, item 6).
+# Connections in httpx's pool toward Cal, and how many of them stay open idle.
+POOL_CONNECTIONS, POOL_KEEPALIVE = 100, 20
+# Calls to one endpoint in flight at once (each holds its slot across its retries): a quarter of the
+# pool, so even three hung endpoints leave connections for the rest.
+ENDPOINT_CONCURRENCY = 25
+# Seconds a call waits for a slot on its saturated endpoint before it is refused, unsent.
+ENDPOINT_SLOT_WAIT = 2.0
+# After a request to an endpoint timed out, a further timed-out request to it within this many
+# seconds is not retried: retries would only pile more hung requests onto it.
+TIMEOUT_QUIET_WINDOW = 30.0
+assert ENDPOINT_CONCURRENCY < POOL_CONNECTIONS, "one endpoint must never be able to take the whole pool"
+
 
 def writes(request: CalRequest) -> bool:
     """Whether the call may change something at Cal: its tool is not read-only (a bare request: not a GET)."""
@@ -110,6 +127,73 @@ def backoff_delay(attempt: int) -> float:
     return random.uniform(0.5, 1.0) * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
 
 
+def endpoint_of(request: CalRequest) -> str:
+    """The endpoint a request goes to: its method and path template (a bare request: its path)."""
+    return f"{request.method} {request.meta.get('template', request.path)}"
+
+
+class EndpointGuard:
+    """Per endpoint: a cap on calls in flight, and a memory of its latest timeout.
+
+    ``slot`` lets at most ``limit`` calls to one endpoint go on at once; one more waits up to
+    ``slot_wait`` seconds for a free slot, then is refused with ``EndpointSaturatedError``, so calls
+    piling up on a hanging endpoint never wait out their whole deadline nor take the connections
+    of others. ``timed_out`` records a timeout and says whether that request may be retried: not
+    when the endpoint already timed out within ``quiet`` seconds (``clock`` is injectable).
+    """
+
+    def __init__(
+        self,
+        limit: int = ENDPOINT_CONCURRENCY,
+        slot_wait: float = ENDPOINT_SLOT_WAIT,
+        quiet: float = TIMEOUT_QUIET_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.slot_wait, self.quiet, self.clock = limit, slot_wait, quiet, clock
+        self._slots: dict[str, anyio.Semaphore] = {}
+        self._users: dict[str, int] = {}  # holders and waiters per endpoint: an idle one is forgotten
+        self._last_timeout: dict[str, float] = {}
+
+    def in_flight(self, endpoint: str) -> int:
+        slots = self._slots.get(endpoint)
+        return 0 if slots is None else self.limit - slots.value
+
+    @asynccontextmanager
+    async def slot(self, endpoint: str, retry_after: float) -> AsyncIterator[None]:
+        slots = self._slots.get(endpoint)
+        if slots is None:
+            slots = self._slots[endpoint] = anyio.Semaphore(self.limit)
+        self._users[endpoint] = self._users.get(endpoint, 0) + 1
+        try:
+            try:
+                slots.acquire_nowait()
+            except anyio.WouldBlock:
+                acquired = False
+                with anyio.move_on_after(self.slot_wait):
+                    await slots.acquire()
+                    acquired = True
+                if not acquired:
+                    log.warning("%s saturated: %d calls in flight", endpoint, self.limit)
+                    raise EndpointSaturatedError(endpoint, self.limit, retry_after) from None
+            try:
+                yield
+            finally:
+                slots.release()
+        finally:
+            self._users[endpoint] -= 1
+            if not self._users[endpoint]:
+                del self._users[endpoint], self._slots[endpoint]
+
+    def timed_out(self, endpoint: str) -> bool:
+        """Record a timeout on ``endpoint``; return whether the request may be retried."""
+        now = self.clock()
+        last = self._last_timeout.get(endpoint)
+        if len(self._last_timeout) >= 1024:  # bare paths could be many: drop the stale ones
+            self._last_timeout = {k: t for k, t in self._last_timeout.items() if now - t < self.quiet}
+        self._last_timeout[endpoint] = now
+        return last is None or now - last >= self.quiet
+
+
 class CalClient:
     def __init__(
         self,
@@ -120,6 +204,7 @@ class CalClient:
     ) -> None:
         self.settings = settings
         self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
+        self.endpoints = EndpointGuard()
         self._secrets = settings.secret_values()
         # The OAuth client ID is public: a run of characters a secret shares with it is not masked.
         mask_secrets_in_logs(self._secrets, public=(settings.oauth_client_id or "",))
@@ -131,7 +216,7 @@ class CalClient:
             ),
             headers={"User-Agent": f"cal-mcp/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_KEEPALIVE),
         )
 
     async def aclose(self) -> None:
@@ -181,27 +266,32 @@ class CalClient:
         in_flight = False
         attempts = 1 + self.settings.max_retries
         deadline = time.monotonic() + self.settings.timeout
+        endpoint = endpoint_of(request)
         try:
             with anyio.fail_after(self.settings.timeout):
-                for attempt in range(attempts):
-                    await self.budget.acquire(credential)
-                    try:
-                        in_flight = True
-                        response = await self._attempt(request, auth_headers, idempotent)
-                        in_flight = False
-                        return response
-                    except _Retry as retry:
-                        in_flight = False
-                        delay = retry.delay if retry.delay is not None else backoff_delay(attempt)
-                        # No retry left, or none that could finish in time: Cal's own answer says more
-                        # than "timed out" would.
-                        if attempt + 1 >= attempts or time.monotonic() + delay >= deadline:
-                            raise retry.error from None
-                        log.info("retrying %s %s in %.2fs (%s)", request.method, request.path, delay,
-                                 retry.error.kind)
-                        await anyio.sleep(delay)
+                # The slot is held across retries: in flight to one endpoint never exceeds its limit.
+                async with self.endpoints.slot(endpoint, retry_after=self.settings.read_timeout):
+                    for attempt in range(attempts):
+                        await self.budget.acquire(credential)
+                        try:
+                            in_flight = True
+                            response = await self._attempt(request, auth_headers, idempotent, endpoint)
+                            in_flight = False
+                            return response
+                        except _Retry as retry:
+                            in_flight = False
+                            delay = retry.delay if retry.delay is not None else backoff_delay(attempt)
+                            # No retry left, or none that could finish in time: Cal's own answer says more
+                            # than "timed out" would.
+                            if attempt + 1 >= attempts or time.monotonic() + delay >= deadline:
+                                raise retry.error from None
+                            log.info("retrying %s %s in %.2fs (%s)", request.method, request.path, delay,
+                                     retry.error.kind)
+                            await anyio.sleep(delay)
         except TimeoutError:
             seconds = self.settings.timeout
+            if in_flight:
+                self.endpoints.timed_out(endpoint)
             if in_flight and not idempotent:
                 raise self._outcome_unknown(request, f"No answer from Cal.com within {seconds:g} s") from None
             raise UnreachableError(
@@ -221,7 +311,7 @@ class CalClient:
         )
 
     async def _attempt(
-        self, request: CalRequest, auth_headers: dict[str, str], idempotent: bool
+        self, request: CalRequest, auth_headers: dict[str, str], idempotent: bool, endpoint: str
     ) -> CalResponse:
         headers = {**dict(request.headers), **auth_headers}
         # None, not an empty sequence, when there is no query: httpx then skips rebuilding the URL (~15 µs).
@@ -246,8 +336,16 @@ class CalClient:
             log.warning("transport failure talking to Cal.com: %s", type(exc).__name__)
             timed_out = isinstance(exc, httpx.TimeoutException)
             what = "Cal.com did not answer in time" if timed_out else "The connection to Cal.com broke"
+            retry_allowed = self.endpoints.timed_out(endpoint) if timed_out else True
             if not idempotent:
                 raise self._outcome_unknown(request, what) from None
+            if not retry_allowed:
+                # It timed out moments ago too: a retry would only add another hung request.
+                raise UnreachableError(
+                    f"{what} on {endpoint}, which also timed out within the last {self.endpoints.quiet:g} s, "
+                    "so it was not retried.",
+                    "Try again in a moment; if it keeps timing out, this Cal.com endpoint may be slow or down.",
+                ) from None
             raise _Retry(UnreachableError(f"{what}.", "Try again in a moment.")) from None
         return self._interpret(request, response, body, idempotent)
 

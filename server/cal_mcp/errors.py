@@ -7,6 +7,7 @@ The hierarchy (what the model can act on; bugs in our own code are not here, the
     ├── ArgumentError             arguments broke the tool's schema or a rule; nothing was sent
     ├── ConfigurationError        a credential or setting the call needs is missing; nothing was sent
     ├── RateLimitedError          our budget toward Cal, or Cal's 429: retry after N seconds
+    │   └── EndpointSaturatedError  too many calls already waiting on one Cal endpoint; not sent
     ├── UpstreamError             Cal answered with an error status (code, message, details)
     ├── BadResponseError          Cal answered something that is not its JSON envelope
     └── UnreachableError          no answer: connection refused, timeout before a response
@@ -92,6 +93,27 @@ class RateLimitedError(CalMcpError):
 
     def details(self) -> dict[str, Any]:
         return {"retryAfterSeconds": self.retry_after}
+
+
+class EndpointSaturatedError(RateLimitedError):
+    """Every slot of one Cal endpoint (method + path template) is taken by calls still waiting on Cal.
+
+    Nothing was sent: queuing behind requests that may be hanging would only spend this call's
+    whole budget, and the connections other endpoints need.
+    """
+
+    kind = "endpoint_saturated"
+
+    def __init__(self, endpoint: str, limit: int, retry_after: float) -> None:
+        super().__init__(
+            f"Cal.com endpoint {endpoint} is saturated: {limit} calls to it are already waiting for an answer "
+            "(it may be slow or hanging), so this call was not sent. Other tools are not affected.",
+            retry_after=retry_after,
+        )
+        self.endpoint = endpoint
+
+    def details(self) -> dict[str, Any]:
+        return {**super().details(), "endpoint": self.endpoint}
 
 
 class UpstreamError(CalMcpError):
