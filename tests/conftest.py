@@ -17,6 +17,7 @@ import pytest
 from cal_mcp.registry import Registry, load_registry
 from cal_mcp.sandbox.app import create_app
 from cal_mcp.sandbox.state import SandboxState
+from tests.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -31,6 +32,13 @@ def require_shared(*parts: str) -> Path:
             pytest.fail(message + "; CI=true requires it")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def cal() -> Iterator[FakeUpstream]:
+    """A programmable fake Cal on loopback (``tests/fake_upstream.py``); modules may override it."""
+    with FakeUpstream() as upstream:
+        yield upstream
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ that has just timed out. No assertion is about speed; timeouts are short only to
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -28,12 +28,6 @@ from tests.test_resilience import REGISTRY, error_of, settings, text_of
 ME = ("CAL_RETRIEVE_MY_INFORMATION", "/v2/me")
 TEAMS = ("CAL_GET_TEAMS_LIST", "/v2/teams")
 HUNG_CALLS = 110  # the figure: more calls than the pool has connections
-
-
-@pytest.fixture
-def cal() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ path and how much of it went.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -110,12 +109,6 @@ def test_many_trimmed_paths_are_counted_and_the_result_still_fits(limit: int) ->
 )
 def test_id_keys_are_id_uid_and_names_ending_in_id_or_uid(key: str, is_id: bool) -> None:
     assert is_id_key(key) is is_id
-
-
-@pytest.fixture
-def cal() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
 
 
 async def test_a_booking_whose_answer_is_over_the_cap_still_returns_its_uid(cal: FakeUpstream) -> None:

@@ -8,7 +8,7 @@ is an error naming the status and the Location; after a write it leaves the outc
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +41,6 @@ BOOK_ARGS: dict[str, Any] = {
 
 def redirect(status: int = 301, location: str | None = LOCATION) -> Static:
     return Static(status, b"", (("Location", location),) if location is not None else ())
-
-
-@pytest.fixture
-def cal() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
 
 
 @pytest.fixture

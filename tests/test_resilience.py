@@ -71,12 +71,6 @@ def settings(base_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-@pytest.fixture
-def cal() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
-
-
 AppFactory = Callable[..., CalMcpApp]
 
 

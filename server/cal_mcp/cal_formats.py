@@ -63,7 +63,7 @@ def _is_time_zone(text: str) -> bool:
     return True
 
 
-def _is_date_string(text: str) -> bool:
+def is_date_string(text: str) -> bool:
     """IsDateString / IsISO8601 (strict): a calendar date, or a date and time with an optional offset."""
     try:
         if len(text) == 10:
@@ -83,7 +83,7 @@ FORMATS: dict[str, FormatSpec] = {
                          "name@example.com"),
     "timeZone": FormatSpec(_is_time_zone, "{path} must be a valid IANA time zone", "an IANA time zone name",
                             "Europe/London"),
-    "dateString": FormatSpec(_is_date_string, "{path} must be a valid ISO 8601 date string",
+    "dateString": FormatSpec(is_date_string, "{path} must be a valid ISO 8601 date string",
                               "an ISO 8601 date or date-time", "2026-12-01T09:00:00Z"),
     "hexColor": FormatSpec(lambda t: bool(HEX_COLOR.match(t)), "{path} must be a hexadecimal color",
                            "a hex colour", "#292929"),

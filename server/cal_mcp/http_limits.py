@@ -25,6 +25,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cal_mcp.asgi_body import replay
 from cal_mcp.jsonrpc_guard import INVALID_REQUEST, Refusal, check_message
 
 log = logging.getLogger("cal_mcp.transport")
@@ -84,16 +85,7 @@ class RequestGuard:
         if refusal is not None:
             await refusal_response(refusal, 400)(scope, receive, send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(body, receive), send)
 
     async def _receive_by(self, deadline: float, receive: Receive) -> Message:
         remaining = deadline - self.clock()

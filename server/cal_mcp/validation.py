@@ -8,13 +8,13 @@ expected form and an example, because the reader is a model that will try again.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from cal_mcp.cal_formats import EMAIL
 from cal_mcp.cal_rules import Violation, check, normalise
 from cal_mcp.errors import ArgumentError
 from cal_mcp.request_builder import CalRequest
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXAMPLES = {
     "date-time": "2026-12-01T09:00:00Z",
     "date": "2026-12-01",

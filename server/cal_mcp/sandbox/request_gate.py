@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cal_mcp.asgi_body import replay
 from cal_mcp.sandbox import cal_api
 from cal_mcp.sandbox.errors import CalHTTPError, bad_request, error_response
 from cal_mcp.sandbox.request_validation import refusal, validate_request, whitelisted_body
@@ -37,11 +38,11 @@ class CalRequestGate:
         raw = await _buffer(receive)
         problem, body = self._checked(scope, op, path_params, raw)
         if problem is not None:
-            await error_response(Request(scope), problem)(scope, _replay(raw, receive), send)
+            await error_response(Request(scope), problem)(scope, replay(raw, receive), send)
             return
         if body is not None:  # what the handler sees: the body with undeclared properties stripped
             raw = json.dumps(body).encode()
-        await self.app(_with_length(scope, len(raw)), _replay(raw, receive), send)
+        await self.app(_with_length(scope, len(raw)), replay(raw, receive), send)
 
     def _checked(
         self, scope: Scope, op: cal_api.Operation, path_params: dict[str, str], raw: bytes
@@ -70,19 +71,6 @@ def _with_length(scope: Scope, length: int) -> Scope:
     headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
     return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands ``body`` to the app once, then passes on (disconnects)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _buffer(receive: Receive) -> bytes:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
+from cal_mcp.cal_formats import EMAIL, is_date_string
 from cal_mcp.sandbox.cal_api import resolve
 
-# class-validator's IsEmail is stricter than this; the sandbox only needs "obviously not an address".
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The OpenAPI `format: uri` check (class-validator's IsUrl is stricter; "obviously not a URL" suffices here).
 URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?::\d+)?(?:[/?#]\S*)?$|^https?://localhost(?::\d+)?(?:[/?#]\S*)?$")
 
 
@@ -172,17 +171,6 @@ def _number_text(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else str(n)
 
 
-def _is_date_string(text: str) -> bool:
-    """IsDateString (ISO 8601): a date, or a date and time with an optional offset."""
-    try:
-        if len(text) == 10:
-            date.fromisoformat(text)
-        else:
-            datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return False
-    return "-" in text[:8]
-
 
 def scalar(schema: Mapping[str, Any], value: Any, path: str, *, each: bool = False) -> list[str]:
     """Messages for a string, number or boolean value (``each``: the items of an array)."""
@@ -222,7 +210,7 @@ def _string(schema: Mapping[str, Any], value: Any, label: str) -> list[str]:
     fmt = schema.get("format")
     if fmt == "email" and not EMAIL.match(value):
         return [f"{label} must be an email"]
-    if fmt in ("date-time", "date") and not _is_date_string(value):
+    if fmt in ("date-time", "date") and not is_date_string(value):
         return [f"{label} must be a valid ISO 8601 date string"]
     if fmt == "uri" and not URL.match(value):
         return [f"{label} must be a URL address"]
