@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
 Record = dict[str, Any]
-VERSION = "2024-08-13"
 UNAVAILABLE = "User either already has booking at this time or is not available"
 HOSTS_UNAVAILABLE = "One of the hosts either already has booking at this time or is not available"
 IN_THE_PAST = "Attempting to book a meeting in the past."

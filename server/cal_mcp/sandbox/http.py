@@ -31,15 +31,6 @@ def state_of(request: Request) -> SandboxState:
     return state
 
 
-def require_version(request: Request, expected: str) -> None:
-    """Cal silently falls back to legacy handlers on a wrong version; the sandbox refuses instead."""
-    got = request.headers.get("cal-api-version")
-    if got != expected:
-        raise bad_request(
-            f"This endpoint requires the header cal-api-version: {expected} (got {got or 'none'}).",
-            {"expected": expected, "received": got},
-        )
-
 
 async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cal_mcp.sandbox import availability, booking_flow
-from cal_mcp.sandbox.booking_flow import VERSION, find, series
+from cal_mcp.sandbox.booking_flow import find, series
 from cal_mcp.sandbox.core_lookup import (
     event_type_by_id,
     find_user,
@@ -19,7 +19,7 @@ from cal_mcp.sandbox.core_lookup import (
     scheduling_type,
 )
 from cal_mcp.sandbox.errors import bad_request, not_found
-from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.slots import parse_instant
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, host_record, new_booking
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -32,7 +32,6 @@ def _touch(state: Any, booking: Record, **changes: Any) -> None:
 
 
 async def cancel_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     uid = request.path_params["bookingUid"]
     body = await json_body(request)
@@ -85,7 +84,6 @@ def _pending(booking: Record, done: str) -> None:
 
 
 async def confirm_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     booking = find(state, request.path_params["bookingUid"])
     _pending(booking, "confirmed")
@@ -97,7 +95,6 @@ async def confirm_booking(request: Request) -> Response:
 
 
 async def decline_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     booking = find(state, request.path_params["bookingUid"])
     body = await json_body(request)
@@ -110,7 +107,6 @@ async def decline_booking(request: Request) -> Response:
 
 
 async def reschedule_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     uid = request.path_params["bookingUid"]
     body = await json_body(request)
@@ -165,7 +161,6 @@ async def reschedule_booking(request: Request) -> Response:
 
 
 async def mark_absent(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     uid = request.path_params["bookingUid"]
     body = given_fields(await json_body(request))  # checked by the request gate (MarkAbsentBookingInput)
@@ -208,7 +203,6 @@ def _reassigned(state: Any, booking: Record, user: Record) -> Response:
 
 
 async def reassign_automatically(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     booking = find(state, request.path_params["bookingUid"])
     event_type = _round_robin(state, booking)
@@ -225,7 +219,6 @@ async def reassign_automatically(request: Request) -> Response:
 
 
 async def reassign_to_user(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     booking = find(state, request.path_params["bookingUid"])
     user_id = path_int(request, "userId")

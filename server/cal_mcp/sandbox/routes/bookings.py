@@ -23,7 +23,6 @@ from cal_mcp.sandbox.http import (
     page,
     query_int,
     query_list,
-    require_version,
     state_of,
 )
 from cal_mcp.sandbox.routes.booking_actions import HANDLERS as ACTION_HANDLERS
@@ -31,7 +30,6 @@ from cal_mcp.sandbox.slots import parse_instant
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE
 from cal_mcp.sandbox.stores.team_event_types import TEAM_EVENT_TYPES_TABLE
 
-VERSION = booking_flow.VERSION
 DATE_FILTERS = {
     "afterStart": ("start", 1), "beforeEnd": ("end", -1),
     "afterCreatedAt": ("createdAt", 1), "beforeCreatedAt": ("createdAt", -1),
@@ -41,7 +39,6 @@ SORTS = ("sortStart", "sortEnd", "sortCreated", "sortUpdatedAt")
 
 
 async def create_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     body = given_fields(await json_body(request))  # checked by the request gate (CreateBookingInputPipe)
     created = booking_flow.create(state, body)
@@ -101,7 +98,6 @@ def _list_filters(request: Request) -> dict[str, Any]:
 
 
 async def list_bookings(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     take = query_int(request, "take", 100, minimum=1, maximum=250)
     skip = query_int(request, "skip", 0)
@@ -120,7 +116,6 @@ async def list_bookings(request: Request) -> Response:
 
 
 async def get_booking(request: Request) -> Response:
-    require_version(request, VERSION)
     return ok(booking_flow.view(state_of(request), request.path_params["bookingUid"]))
 
 

@@ -12,14 +12,13 @@ from starlette.responses import Response
 
 from cal_mcp.sandbox.core_lookup import find_user, get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.http import Endpoint, ok, path_int, query_int, query_list, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, ok, path_int, query_int, query_list, state_of
 from cal_mcp.sandbox.state import ORG_ID, ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE, event_type_record, event_type_user
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
-VERSION = "2024-06-14"
 
 
 def _in_org(request: Request) -> bool:
@@ -44,7 +43,6 @@ def _user_event_types(state: SandboxState, sort: str | None) -> list[dict[str, A
 
 
 async def list_event_types(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     sort = request.query_params.get("sortCreatedAt")  # asc or desc: the gate checked the enum
     username = request.query_params.get("username")
@@ -70,7 +68,6 @@ async def list_event_types(request: Request) -> Response:
 
 
 async def get_event_type(request: Request) -> Response:
-    require_version(request, VERSION)
     event_type_id = path_int(request, "eventTypeId")
     event_type = state_of(request).table(EVENT_TYPES_TABLE).get(event_type_id)
     if event_type is None:
@@ -79,7 +76,6 @@ async def get_event_type(request: Request) -> Response:
 
 
 async def delete_event_type(request: Request) -> Response:
-    require_version(request, VERSION)
     event_type_id = path_int(request, "eventTypeId")
     table = state_of(request).table(EVENT_TYPES_TABLE)
     event_type = table.get(event_type_id)

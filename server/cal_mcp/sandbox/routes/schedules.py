@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from cal_mcp.sandbox.core_lookup import get_me
 from cal_mcp.sandbox.errors import bad_request, forbidden, not_found
-from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, path_int, state_of
 from cal_mcp.sandbox.slots import WEEKDAYS
 from cal_mcp.sandbox.state import USER_ID
 from cal_mcp.sandbox.stores.event_types import EVENT_TYPES_TABLE
@@ -22,7 +22,6 @@ from cal_mcp.sandbox.stores.schedules import SCHEDULES_TABLE, schedule_record, s
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
-VERSION = "2024-06-11"
 DEFAULT_AVAILABILITY = [
     {"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "startTime": "09:00", "endTime": "17:00"}
 ]
@@ -52,7 +51,6 @@ def _owned(state: SandboxState, schedule_id: int) -> dict[str, Any]:
 
 
 async def create_schedule(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     body = given_fields(await json_body(request))  # shape checked by the request gate (CreateScheduleInput_2024_06_11)
     schedule_id = state.new_id(SCHEDULES_TABLE, 201)
@@ -71,13 +69,11 @@ async def create_schedule(request: Request) -> Response:
 
 
 async def list_schedules(request: Request) -> Response:
-    require_version(request, VERSION)
     schedules = state_of(request).table(SCHEDULES_TABLE)
     return ok([dict(s) for _, s in sorted(schedules.items()) if s["ownerId"] == USER_ID])
 
 
 async def get_default_schedule(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     default_id = get_me(state).get("defaultScheduleId")
     schedule = state.table(SCHEDULES_TABLE).get(default_id)
@@ -85,12 +81,10 @@ async def get_default_schedule(request: Request) -> Response:
 
 
 async def get_schedule(request: Request) -> Response:
-    require_version(request, VERSION)
     return ok(dict(_owned(state_of(request), path_int(request, "scheduleId"))))
 
 
 async def update_schedule(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     schedule = _owned(state, path_int(request, "scheduleId"))
     body = given_fields(await json_body(request))  # shape checked by the request gate (UpdateScheduleInput_2024_06_11)
@@ -108,7 +102,6 @@ async def update_schedule(request: Request) -> Response:
 
 
 async def delete_schedule(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     schedule_id = path_int(request, "scheduleId")
     schedules = state.table(SCHEDULES_TABLE)

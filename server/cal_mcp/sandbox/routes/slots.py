@@ -22,7 +22,7 @@ from cal_mcp.sandbox.core_lookup import (
     user_event_type_by_slug,
 )
 from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
-from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, query_list, require_version, state_of
+from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, query_list, state_of
 from cal_mcp.sandbox.state import ORG_SLUG, USER_ID
 from cal_mcp.sandbox.stores.bookings import RESERVATIONS_TABLE
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -30,7 +30,6 @@ from cal_mcp.sandbox.stores.records import iso_ms
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
 
-VERSION = "2024-09-04"
 DEFAULT_RESERVATION_MINUTES = 5
 MAX_RANGE = timedelta(days=366)
 
@@ -93,7 +92,6 @@ def _range(request: Request) -> tuple[datetime, datetime]:
 
 
 async def get_available_slots(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     params = request.query_params
     start, end = _range(request)
@@ -124,7 +122,6 @@ def new_reservation_uid(state: SandboxState) -> str:
 
 
 async def reserve_slot(request: Request) -> Response:
-    require_version(request, VERSION)
     state = state_of(request)
     body = given_fields(await json_body(request))  # shape checked by the request gate (reserve-slot.input.ts)
     authenticated = is_authenticated(request)
@@ -189,7 +186,6 @@ def _refuse_taken(
 
 
 async def delete_reservation(request: Request) -> Response:
-    require_version(request, VERSION)
     uid = request.path_params["uid"]
     table = state_of(request).table(RESERVATIONS_TABLE)
     if uid not in table:
