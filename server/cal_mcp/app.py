@@ -71,7 +71,8 @@ class CalMcpApp:
             ).to_result()
         try:
             ctx = CallContext(self.client(), self.settings)
-            return await handler_for(name)(ctx, spec, dict(arguments or {}))
+            arguments = spec.canonical_arguments(dict(arguments or {}))
+            return await handler_for(name)(ctx, spec, arguments)
         except CalMcpError as exc:
             log.info("%s failed: %s", name, exc.kind)
             return exc.to_result()
