@@ -19,6 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import anyio
 import pytest
 
 from tests.conftest import free_port
@@ -47,7 +48,7 @@ NOT_APPLICABLE = {
     "tools-call-embedded-resource": "fixture tool test_embedded_resource: Cal tools embed no resources",
     "tools-call-mixed-content": "fixture tool test_multiple_content_types (text+image+resource)",
     "tools-call-with-logging": "fixture tool test_tool_with_logging; the server offers no MCP logging",
-    "tools-call-error": "fixture tool test_error_handling (Cal failures are isError results, tested in test_error_guidance)",
+    "tools-call-error": "fixture tool test_error_handling (Cal failures are isError results: test_error_guidance)",
     "tools-call-with-progress": "fixture tool test_tool_with_progress: Cal calls are single requests, no progress",
     "tools-call-sampling": "fixture tool test_sampling: the server never asks the client's model",
     "tools-call-elicitation": "fixture tool test_elicitation: the server never elicits input",
@@ -99,6 +100,11 @@ def install_suite() -> tuple[Path, Path]:
     return node, entry
 
 
+def run_suite(node: Path, entry: Path, url: str, output: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(node), str(entry), "server", "--url", url, "-o", str(output)],
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
 def read_checks(output: Path) -> dict[str, list[dict[str, object]]]:
     """Scenario name -> its checks, from the suite's ``server-<scenario>-<timestamp>/checks.json`` folders."""
     found: dict[str, list[dict[str, object]]] = {}
@@ -120,10 +126,7 @@ async def test_the_conformance_suites_applicable_server_scenarios_pass(tmp_path:
     try:
         await wait_until_healthy(child, f"http://127.0.0.1:{port}")
         output = tmp_path / "results"
-        run = subprocess.run(
-            [str(node), str(entry), "server", "--url", f"http://127.0.0.1:{port}/mcp", "-o", str(output)],
-            capture_output=True, text=True, timeout=600, check=False,
-        )
+        run = await anyio.to_thread.run_sync(run_suite, node, entry, f"http://127.0.0.1:{port}/mcp", output)
     finally:
         child.stop()
     checks = read_checks(output)
