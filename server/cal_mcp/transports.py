@@ -128,6 +128,9 @@ def http_app(
     from mcp.server.sse import SseServerTransport
     from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 
+    from cal_mcp.logs import quiet_sdk_noise
+
+    quiet_sdk_noise()  # stateless mode: no "Terminating session: None" per request
     settings = app.settings
     server = app.build_server()
     security = security_settings(host, port, extra_hosts)
