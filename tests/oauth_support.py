@@ -165,3 +165,74 @@ async def sdk_client(server_url: str, *, account: str | None = None, api_key: st
             target = sse_client(f"{server_url}/sse", auth=provider, timeout=30)
         async with Client(target, mode=mode) as client:  # type: ignore[arg-type]
             yield client
+
+
+def pkce() -> tuple[str, str]:
+    from cal_mcp.auth.upstream import pkce_pair
+
+    return pkce_pair()
+
+
+@dataclass
+class Grant:
+    client_id: str
+    redirect_uri: str
+    verifier: str
+    code: str
+    access_token: str = ""
+    refresh_token: str = ""
+
+
+async def register(http: httpx.AsyncClient, base: str, redirect_uris: list[str], **extra: Any) -> httpx.Response:
+    return await http.post(f"{base}/register", json={"redirect_uris": redirect_uris, "client_name": "Raw client",
+                                                     "token_endpoint_auth_method": "none", **extra})
+
+
+def authorize_url(base: str, client_id: str, redirect_uri: str, challenge: str, **extra: str) -> str:
+    from urllib.parse import urlencode
+
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": "st-1",
+             "code_challenge": challenge, "code_challenge_method": "S256", "resource": base, **extra}
+    return f"{base}/authorize?{urlencode(query)}"
+
+
+async def code_for(base: str, *, account: str = "ana", access: str = "full", client_id: str | None = None,
+                   redirect_uri: str = "http://127.0.0.1:9/cb") -> Grant:
+    """Register (unless a client ID is given), sign in as ``account``, consent: a fresh code."""
+    async with httpx.AsyncClient() as http:
+        if client_id is None:
+            registered = await register(http, base, [redirect_uri])
+            assert registered.status_code == 201, registered.text
+            client_id = registered.json()["client_id"]
+    verifier, challenge = pkce()
+    location = await sign_in(authorize_url(base, client_id, redirect_uri, challenge), account=account, access=access)
+    query = query_of(location)
+    assert query["state"] == "st-1"
+    return Grant(client_id, redirect_uri, verifier, query["code"])
+
+
+async def exchange(http: httpx.AsyncClient, base: str, grant: Grant, **override: str) -> httpx.Response:
+    form = {"grant_type": "authorization_code", "code": grant.code, "redirect_uri": grant.redirect_uri,
+            "client_id": grant.client_id, "code_verifier": grant.verifier, **override}
+    return await http.post(f"{base}/token", data=form)
+
+
+async def tokens_for(base: str, **kwargs: Any) -> Grant:
+    grant = await code_for(base, **kwargs)
+    async with httpx.AsyncClient() as http:
+        response = await exchange(http, base, grant)
+    assert response.status_code == 200, response.text
+    grant.access_token = response.json()["access_token"]
+    grant.refresh_token = response.json()["refresh_token"]
+    return grant
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                         "clientInfo": {"name": "raw", "version": "1"}}}
+
+
+async def open_session(http: httpx.AsyncClient, base: str, token: str) -> httpx.Response:
+    return await http.post(f"{base}/mcp", json=INITIALIZE,
+                           headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"})

@@ -23,6 +23,7 @@ from mcp.server.auth.handlers.authorize import AuthorizationHandler
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.auth.middleware.client_auth import AuthenticationError, ClientAuthenticator
 from mcp.server.auth.routes import (
     build_metadata,
     build_resource_metadata_url,
@@ -34,7 +35,7 @@ from mcp.shared.auth import ProtectedResourceMetadata
 from pydantic import AnyHttpUrl, SecretStr
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
@@ -121,6 +122,9 @@ class OAuthMode:
                               methods=["GET", "OPTIONS"])
             elif route.path == "/authorize":
                 route = Route(route.path, self._authorize, methods=["GET", "POST"])
+            elif route.path == "/revoke":
+                route = Route(route.path, cors_middleware(self._revoke, ["POST", "OPTIONS"]),
+                              methods=["POST", "OPTIONS"])
             routes.append(route)
         resource = ProtectedResourceMetadata(resource=AnyHttpUrl(self.base_url), authorization_servers=[issuer],
                                              scopes_supported=scope_names.SUPPORTED, resource_name="cal-mcp")
@@ -133,6 +137,24 @@ class OAuthMode:
         if self.sandbox is not None:
             routes.extend(self.sandbox.authorize_routes())
         return routes
+
+    async def _revoke(self, request: Request) -> Response:
+        """RFC 7009 revocation. The SDK's handler requires a ``client_secret`` field even from public clients,
+        which send none; this one authenticates the client the same way, then revokes the token's whole grant."""
+        try:
+            client = await ClientAuthenticator(self.provider).authenticate_request(request)
+        except AuthenticationError as exc:
+            return JSONResponse({"error": "invalid_client", "error_description": exc.message}, status_code=401)
+        token = (await request.form()).get("token")
+        if not isinstance(token, str) or not token:
+            return JSONResponse({"error": "invalid_request", "error_description": "token is required"},
+                                status_code=400)
+        found = await self.provider.load_access_token(token) or \
+            await self.provider.load_refresh_token(client, token)
+        if found is not None and found.client_id == client.client_id:
+            await self.provider.revoke_token(found)
+        # Unknown or someone else's token: 200 all the same (RFC 7009 §2.2), revealing nothing.
+        return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
     async def _authorize(self, request: Request) -> Response:
         """The SDK's /authorize; when it must answer the person directly (unknown client or redirect URI), a page."""
