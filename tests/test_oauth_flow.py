@@ -40,8 +40,19 @@ async def test_the_sdk_client_signs_in_with_sandbox_cal_oauth_and_books_as_that_
             assert len(await _dana_bookings(client)) == 1
 
 
-async def test_two_users_at_once_each_see_only_their_own_bookings(tmp_path: Path) -> None:
-    with oauth_server(sqlite_url(tmp_path)) as server:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_two_users_at_once_each_see_only_their_own_bookings(tmp_path: Path, database: str) -> None:
+    if database == "postgresql":
+        from tests.pg_support import running_postgres
+
+        with running_postgres() as url:
+            await _two_users(url)
+    else:
+        await _two_users(sqlite_url(tmp_path))
+
+
+async def _two_users(database_url: str) -> None:
+    with oauth_server(database_url) as server:
         async with sdk_client(server.url, account="ana") as ana, sdk_client(server.url, api_key="cal_live_bo") as bo:
             ana_me = _structured(await ana.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))["data"]
             bo_me = _structured(await bo.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))["data"]
