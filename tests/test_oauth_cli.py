@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "CAL_MCP_DATABASE_URL": f"sqlite:///{tmp_path / 'auth.db'}", **extra}
 
 
-async def test_the_sandbox_oauth_server_started_from_the_command_line_serves_a_signed_in_user(tmp_path: Path) -> None:
+@pytest.fixture
+def cli_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as sink:
@@ -39,14 +41,20 @@ async def test_the_sandbox_oauth_server_started_from_the_command_line_serves_a_s
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
-        async with sdk_client(url, account="cli.user") as client:
-            me = await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-            assert not me.is_error and me.structured_content["data"]["username"] == "cli.user"
-            bookings = await client.call_tool("CAL_FETCH_ALL_BOOKINGS", {"attendeeEmail": DANA["email"]})
-            assert not bookings.is_error
+        yield url, log
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+async def test_the_sandbox_oauth_server_started_from_the_command_line_serves_a_signed_in_user(
+        cli_server: tuple[str, Path]) -> None:
+    url, log = cli_server
+    async with sdk_client(url, account="cli.user") as client:
+        me = await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
+        assert not me.is_error and me.structured_content["data"]["username"] == "cli.user"
+        bookings = await client.call_tool("CAL_FETCH_ALL_BOOKINGS", {"attendeeEmail": DANA["email"]})
+        assert not bookings.is_error
     text = log.read_text()
     assert "cmcp_at_" not in text and "sbx_at_" not in text  # logs name users by ID, never by token
     assert "signed in with Cal.com OAuth" in text and " u_" in text

@@ -201,7 +201,8 @@ def http_app(
     starlette = Starlette(
         routes=[
             Route("/mcp", endpoint=protect(guarded(sessions))),
-            Route("/sse", endpoint=protect(request_response(handle_sse)), methods=["GET"]),
+            Route("/sse", endpoint=handle_sse if oauth is None else oauth.protect(request_response(handle_sse)),
+                  methods=["GET"]),
             Mount("/messages/", app=protect(guarded(sse.handle_post_message))),
             Route("/healthz", endpoint=healthz, methods=["GET"]),
             *(oauth.routes() if oauth is not None else ()),
