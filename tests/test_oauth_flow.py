@@ -23,11 +23,11 @@ async def _dana_bookings(client: Any) -> list[Any]:
     return list(listed["data"])
 
 
-@pytest.mark.parametrize("transport", ["http", "sse"])
+@pytest.mark.parametrize(("transport", "era"), [("http", "legacy"), ("http", "auto"), ("sse", "legacy")])
 async def test_the_sdk_client_signs_in_with_sandbox_cal_oauth_and_books_as_that_user(
-        tmp_path: Path, transport: str) -> None:
+        tmp_path: Path, transport: str, era: str) -> None:
     with oauth_server(sqlite_url(tmp_path)) as server:
-        async with sdk_client(server.url, account="ana", transport=transport) as client:
+        async with sdk_client(server.url, account="ana", transport=transport, mode=era) as client:
             me = _structured(await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))
             assert me["data"]["username"] == "ana"
             names = {tool.name for tool in (await client.list_tools()).tools}

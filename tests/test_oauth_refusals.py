@@ -184,3 +184,22 @@ async def test_consent_forms_need_the_flows_browser_and_csrf_token(server) -> No
             stolen = await other_browser.post(f"{server.url}/signin/api-key", data={**fields, "api_key": "k"})
             assert stolen.status_code == 403
         assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_an_sse_session_driven_with_another_users_token_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+    ana = await tokens_for(server.url, account="ana")
+    bo = await tokens_for(server.url, account="bo")
+    async with httpx.AsyncClient(timeout=10) as http, \
+            http.stream("GET", f"{server.url}/sse", headers={"Authorization": f"Bearer {ana.access_token}"}) as stream:
+        assert stream.status_code == 200
+        endpoint = ""
+        async for line in stream.aiter_lines():
+            if line.startswith("data: /messages/"):
+                endpoint = line.removeprefix("data: ")
+                break
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        hijack = await http.post(f"{server.url}{endpoint}", json=ping,
+                                 headers={"Authorization": f"Bearer {bo.access_token}"})
+        assert hijack.status_code == 404
+        anonymous = await http.post(f"{server.url}{endpoint}", json=ping)
+        assert anonymous.status_code == 401

@@ -91,6 +91,9 @@ class OAuthMode:
 
     async def start(self) -> None:
         await self.store.setup()
+        purged = await self.store.purge_expired(self.clock())  # expired codes, sign-ins and tokens
+        if purged:
+            log.info("forgot %d expired codes, sign-ins and tokens", purged)
 
     async def stop(self) -> None:
         await self.store.close()
