@@ -217,7 +217,8 @@ class SignInPages:
                 log.info("user %s denied client %s", pending.user_id, pending.client_id)
                 return RedirectResponse(construct_redirect_uri(redirect, error="access_denied",
                                                                error_description="The user denied access.",
-                                                               state=params["state"]), status_code=303)
+                                                               state=params["state"], iss=self.provider.issuer),
+                                        status_code=303)
             granted = requested
             if form.get("access") == "read":
                 granted = [scope_names.SCOPE_READ]
