@@ -21,6 +21,8 @@ from tests.oauth_support import oauth_server, sign_in, sqlite_url
 def _client_binary() -> str:
     configured = os.environ.get("CAL_MCP_TEST_MCP_REMOTE")
     candidate = Path(configured) if configured else REPO / ".ci-npm" / "node_modules" / ".bin" / "mcp-remote-client"
+    if configured and not candidate.exists():
+        pytest.fail(f"CAL_MCP_TEST_MCP_REMOTE={configured} does not exist")
     if not candidate.exists():
         pytest.skip("mcp-remote is not installed (.ci/run installs it into .ci-npm/)")
     return str(candidate)
