@@ -196,3 +196,14 @@ async def test_revoking_the_refresh_token_ends_the_access_token_too(tmp_path: Pa
             await http.post(f"{server.url}/revoke", data={"token": grant.refresh_token, "token_type_hint": hint,
                                                            "client_id": grant.client_id})
             assert (await open_session(http, server.url, grant.access_token)).status_code == 401
+
+
+async def test_client_id_urls_that_point_inside_the_network_are_refused(tmp_path: Path) -> None:
+    from cal_mcp.auth.clients import ClientDirectory
+    from cal_mcp.auth.store import open_store
+
+    directory = ClientDirectory(open_store(sqlite_url(tmp_path)))
+    for url in ("https://127.0.0.1/client.json", "https://10.0.0.8/c.json", "https://localhost/c.json",
+                "https://[::1]/c.json", "http://example.com/c.json", "https://example.com/", "https://example.com"):
+        assert await directory.get(url) is None, url
+    assert await directory._resolves_inside("https://localhost.localdomain/c.json") is not None

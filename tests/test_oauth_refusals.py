@@ -36,12 +36,14 @@ async def test_a_wrong_pkce_verifier_is_invalid_grant(server) -> None:  # type: 
         assert "access_token" not in wrong.json()
 
 
-async def test_a_code_works_once(server) -> None:  # type: ignore[no-untyped-def]
+async def test_a_code_works_once_and_a_replay_revokes_what_it_gave(server) -> None:  # type: ignore[no-untyped-def]
     grant = await code_for(server.url)
     async with httpx.AsyncClient() as http:
-        assert (await exchange(http, server.url, grant)).status_code == 200
+        first = await exchange(http, server.url, grant)
+        assert first.status_code == 200
         again = await exchange(http, server.url, grant)
         assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+        assert (await open_session(http, server.url, first.json()["access_token"])).status_code == 401
 
 
 async def test_a_code_expires_on_the_server_clock(server) -> None:  # type: ignore[no-untyped-def]

@@ -47,7 +47,7 @@ async def test_a_code_is_taken_by_exactly_one_of_many_concurrent_exchanges(store
     winners: list[AuthCodeRecord] = []
 
     async def take() -> None:
-        taken = await store.take_code(code_hash)
+        taken = await store.take_code(code_hash, secrets.token_hex(4))
         if taken is not None:
             winners.append(taken)
 
@@ -55,7 +55,8 @@ async def test_a_code_is_taken_by_exactly_one_of_many_concurrent_exchanges(store
         for _ in range(8):
             group.start_soon(take)
     assert len(winners) == 1 and winners[0].redirect_uri_explicit is True
-    assert await store.peek_code(code_hash) is None
+    spent = await store.peek_code(code_hash)
+    assert spent is not None and spent.family_id == winners[0].family_id  # kept: a replay can revoke its grant
 
 
 async def test_a_refresh_token_is_used_once_and_revoking_the_family_reaches_every_token(store: AuthStore) -> None:
@@ -100,8 +101,8 @@ async def test_two_processes_share_a_postgres_store(postgres_url: str) -> None:
         group.start_soon(two.setup)
     code_hash = token_hash(secrets.token_hex())
     await one.save_code(_code(code_hash))
-    assert await two.take_code(code_hash) is not None
-    assert await one.take_code(code_hash) is None
+    assert await two.take_code(code_hash, "f2") is not None
+    assert await one.take_code(code_hash, "f1") is None
     await one.close()
     await two.close()
 

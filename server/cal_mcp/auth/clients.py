@@ -11,9 +11,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 from mcp.server.auth.provider import RegistrationError
 from mcp.shared.auth import InvalidRedirectUriError, InvalidScopeError, OAuthClientInformationFull
@@ -140,8 +142,31 @@ class ClientDirectory:
         check_registration(info)
         await self.store.save_client(ClientRecord(info.client_id, info.model_dump_json(exclude_none=True), now))
 
+    async def _resolves_inside(self, url: str) -> str | None:
+        """A client ID URL whose host name resolves to a private address would let anyone make this server fetch
+        from its own network (SSRF): refused. (Resolution happens again at fetch time; a name that changes its
+        answer in between is not caught.)"""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if self.allow_http_loopback and host in ("127.0.0.1", "::1", "localhost"):
+            return None
+        try:
+            ipaddress.ip_address(host)
+            return None  # a literal address was already judged
+        except ValueError:
+            pass
+        try:
+            infos = await anyio.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        except OSError:
+            return f"the client ID URL's host {host!r} does not resolve"
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+                return f"the client ID URL's host {host!r} resolves to a private address"
+        return None
+
     async def _from_metadata_document(self, url: str) -> CalMcpClient | None:
-        problem = _metadata_url_problem(url, self.allow_http_loopback)
+        problem = _metadata_url_problem(url, self.allow_http_loopback) or await self._resolves_inside(url)
         if problem:
             log.info("client ID URL refused: %s", problem)
             return None

@@ -108,6 +108,12 @@ class CalMcpAuthProvider:
         record = await self.store.peek_code(token_hash(authorization_code))
         if record is None or record.client_id != client.client_id or record.expires_at <= self.clock():
             return None
+        if record.family_id is not None:
+            # A code is spent once; a replay means it leaked: revoke what it was exchanged for (RFC 6749 §4.1.2).
+            await self.store.revoke_family(record.family_id, self.clock())
+            log.warning("authorization code replayed for user %s, client %s: grant revoked", record.user_id,
+                        record.client_id)
+            return None
         return AuthorizationCode(
             code=authorization_code, scopes=record.scopes.split(), expires_at=record.expires_at,
             client_id=record.client_id, code_challenge=record.code_challenge, redirect_uri=AnyUrl(record.redirect_uri),
@@ -117,10 +123,10 @@ class CalMcpAuthProvider:
 
     async def exchange_authorization_code(self, client: OAuthClientInformationFull,
                                           authorization_code: AuthorizationCode) -> OAuthToken:
-        record = await self.store.take_code(token_hash(authorization_code.code))
+        family_id = secrets.token_hex(16)
+        record = await self.store.take_code(token_hash(authorization_code.code), family_id)
         if record is None:  # another exchange of the same code won the race
             raise TokenError("invalid_grant", "authorization code was already used")
-        family_id = secrets.token_hex(16)
         await self.store.create_family(family_id, record.user_id, record.client_id, self.clock())
         log.info("user %s granted %s to client %s", record.user_id, record.scopes, record.client_id)
         return await self._issue(family_id, record.client_id, record.user_id, record.scopes.split(), record.resource)

@@ -62,6 +62,7 @@ class AuthCodeRecord:
     redirect_uri_explicit: bool
     resource: str
     expires_at: float
+    family_id: str | None = None  # set when exchanged: a second exchange then revokes that grant
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,11 @@ class AuthStore(Protocol):
 
     # Authorization codes: single use.
     async def save_code(self, code: AuthCodeRecord) -> None: ...
-    async def take_code(self, code_hash: str) -> AuthCodeRecord | None:
-        """Remove and return it: of two concurrent exchanges exactly one gets it."""
+    async def take_code(self, code_hash: str, family_id: str) -> AuthCodeRecord | None:
+        """Spend it for the grant ``family_id`` and return it: of two concurrent exchanges exactly one gets it.
+
+        A spent code stays (until it expires) with the grant it started, so that a replay can revoke that grant.
+        """
         ...
 
     async def peek_code(self, code_hash: str) -> AuthCodeRecord | None: ...

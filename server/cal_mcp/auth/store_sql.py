@@ -35,7 +35,7 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS calmcp_codes (
         code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
         code_challenge TEXT NOT NULL, redirect_uri TEXT NOT NULL, redirect_uri_explicit INTEGER NOT NULL,
-        resource TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)""",
+        resource TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL, family_id TEXT)""",
     """CREATE TABLE IF NOT EXISTS calmcp_families (
         family_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT NOT NULL,
         created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)""",
@@ -226,10 +226,10 @@ class SqlStore:
         rows = await self._one("SELECT * FROM calmcp_codes WHERE code_hash = ?", (code_hash,))
         return self._code(rows)
 
-    async def take_code(self, code_hash: str) -> AuthCodeRecord | None:
-        rows = await self._one("DELETE FROM calmcp_codes WHERE code_hash = ? RETURNING code_hash, client_id, "
-                               "user_id, scopes, code_challenge, redirect_uri, redirect_uri_explicit, resource, "
-                               "expires_at", (code_hash,))
+    async def take_code(self, code_hash: str, family_id: str) -> AuthCodeRecord | None:
+        rows = await self._one("UPDATE calmcp_codes SET family_id = ? WHERE code_hash = ? AND family_id IS NULL "
+                               "RETURNING code_hash, client_id, user_id, scopes, code_challenge, redirect_uri, "
+                               "redirect_uri_explicit, resource, expires_at, family_id", (family_id, code_hash))
         return self._code(rows)
 
     @staticmethod
