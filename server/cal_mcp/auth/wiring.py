@@ -174,8 +174,13 @@ class OAuthMode:
 
 
 def build_oauth_mode(settings: Settings, *, host: str, port: int, sandbox: SandboxAccounts | None,
-                     environ: dict[str, Any] | None = None, clock: Callable[[], float] = time.time) -> OAuthMode:
-    """From the environment; raises ``OAuthConfigError`` naming what is missing."""
+                     environ: dict[str, Any] | None = None, clock: Callable[[], float] = time.time,
+                     locks: KeyedLocks | None = None) -> OAuthMode:
+    """From the environment; raises ``OAuthConfigError`` naming what is missing.
+
+    ``locks``: where the one-refresh-at-a-time-per-user rule is kept (default: in this process; several replicas
+    pass a shared ``KeyedLocks``).
+    """
     oauth = OAuthSettings(**(environ or {}))
     url_host = f"[{host}]" if ":" in host else host
     base_url = oauth.public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else url_host}:{port}"
@@ -207,11 +212,11 @@ def build_oauth_mode(settings: Settings, *, host: str, port: int, sandbox: Sandb
         raise OAuthConfigError("no way to sign in: set CAL_MCP_CAL_OAUTH_CLIENT_ID and "
                                "CAL_MCP_CAL_OAUTH_CLIENT_SECRET, or leave CAL_MCP_API_KEY_SIGNIN on")
     return OAuthMode(oauth=oauth, base_url=base_url, store=store, box=box, cal_http=cal_http, sandbox=sandbox,
-                     clock=clock)
+                     clock=clock, locks=locks)
 
 
-def start_oauth_mode(settings: Settings, registry: Registry, *, host: str,
-                     port: int) -> tuple[Any, OAuthMode, list[str]]:
+def start_oauth_mode(settings: Settings, registry: Registry, *, host: str, port: int,
+                     locks: KeyedLocks | None = None) -> tuple[Any, OAuthMode, list[str]]:
     """For the command line: the app (its calls gated per caller), the OAuth mode, and the public host name."""
     from cal_mcp.app import CalMcpApp
 
@@ -222,7 +227,7 @@ def start_oauth_mode(settings: Settings, registry: Registry, *, host: str,
 
         sandbox = SandboxAccounts()
         transport, base = httpx.ASGITransport(app=sandbox), "http://sandbox.cal-mcp.local"
-    mode = build_oauth_mode(settings, host=host, port=port, sandbox=sandbox)
+    mode = build_oauth_mode(settings, host=host, port=port, sandbox=sandbox, locks=locks)
     app = CalMcpApp(settings, registry, transport=transport, base_url=base)
     app.caller = mode.gate(registry)
     public = urlsplit(mode.base_url)
