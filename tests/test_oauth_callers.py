@@ -207,3 +207,62 @@ async def test_client_id_urls_that_point_inside_the_network_are_refused(tmp_path
                 "https://[::1]/c.json", "http://example.com/c.json", "https://example.com/", "https://example.com"):
         assert await directory.get(url) is None, url
     assert await directory._resolves_inside("https://localhost.localdomain/c.json") is not None
+
+
+async def test_rotating_the_encryption_key_keeps_signed_in_users_working(tmp_path: Path) -> None:
+    """Sign in under key A; restart with "B,A" (the user's key is re-encrypted under B); then with B alone."""
+    import sqlite3
+
+    from cal_mcp.auth.crypto import new_key
+    from tests.conftest import free_port
+    from tests.oauth_support import FakeClock
+
+    key_a, key_b = new_key(), new_key()
+    database, port, clock = sqlite_url(tmp_path), free_port(), FakeClock()
+
+    async def me(url: str, token: str) -> Any:
+        async with httpx.AsyncClient() as http:
+            opened = await open_session(http, url, token)
+            assert opened.status_code == 200, opened.text
+            session = opened.headers["mcp-session-id"]
+            headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}", "Mcp-Session-Id": session}
+            initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+            await http.post(f"{url}/mcp", headers=headers, json=initialized)
+            answer = await http.post(f"{url}/mcp", headers=headers, json={
+                "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "CAL_RETRIEVE_MY_INFORMATION", "arguments": {}}})
+            data = next(line for line in answer.text.splitlines() if line.startswith("data:"))
+            return json.loads(data.removeprefix("data:"))["result"]
+
+    def stored_key() -> str:
+        conn = sqlite3.connect(tmp_path / "auth.db")
+        try:
+            return str(conn.execute("SELECT access_enc FROM calmcp_users").fetchone()[0])
+        finally:
+            conn.close()
+
+    with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": key_a}) as server:
+        grant = await _api_key_tokens(server.url)
+    first = stored_key()
+    with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": f"{key_b},{key_a}"}):
+        assert not (await me(f"http://127.0.0.1:{port}", grant))["isError"]
+    assert stored_key() != first  # re-encrypted under B
+    with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": key_b}):
+        result = await me(f"http://127.0.0.1:{port}", grant)
+        assert not result["isError"] and result["structuredContent"]["data"]["username"].startswith("key-")
+
+
+async def _api_key_tokens(base: str) -> str:
+    from tests.oauth_support import register
+
+    async with httpx.AsyncClient() as http:
+        client_id = (await register(http, base, ["http://127.0.0.1:9/cb"])).json()["client_id"]
+    verifier, challenge = pkce()
+    location = await sign_in(authorize_url(base, client_id, "http://127.0.0.1:9/cb", challenge),
+                             api_key="cal_live_rotating_key")
+    from tests.oauth_support import Grant
+
+    async with httpx.AsyncClient() as http:
+        answer = await exchange(http, base, Grant(client_id, "http://127.0.0.1:9/cb", verifier,
+                                                  query_of(location)["code"]))
+    return str(answer.json()["access_token"])

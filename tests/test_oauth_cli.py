@@ -66,6 +66,7 @@ async def test_the_sandbox_oauth_server_started_from_the_command_line_serves_a_s
     (["--transport", "http", "--auth", "oauth", "--host", "0.0.0.0"], {"CAL_MCP_ENCRYPTION_KEYS": "x" * 43},
      "CAL_MCP_PUBLIC_URL"),
     (["--transport", "http", "--auth", "oauth"], {"CAL_MCP_PUBLIC_URL": "http://mcp.example.com"}, "https://"),
+    (["--transport", "http", "--auth", "oauth"], {"CAL_MCP_PUBLIC_URL": "https://example.com/cal"}, "without a path"),
 ])
 def test_the_oauth_mode_refuses_to_start_misconfigured(tmp_path: Path, args: list[str], env: dict[str, str],
                                                       message: str) -> None:

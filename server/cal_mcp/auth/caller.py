@@ -46,7 +46,13 @@ class CredentialResolver:
         if user is None:
             raise SignInAgainError("Your cal-mcp account no longer exists.", "Disconnect and connect again.")
         if user.kind == "api_key" or self._fresh(user.cal_expires_at):
-            return self.box.decrypt(user.access_enc, user.user_id)
+            credential = self.box.decrypt(user.access_enc, user.user_id)
+            if self.box.needs_rotation(user.access_enc) and user.kind == "api_key":
+                # Encrypted with an older key of CAL_MCP_ENCRYPTION_KEYS: re-encrypt with the first one, so the
+                # old key can be retired once every user has called. (OAuth users are re-encrypted on refresh.)
+                await self.store.update_cal_credential(user_id, self.box.encrypt(credential, user_id), None, None,
+                                                       self.clock())
+            return credential
         async with self.locks.hold(f"cal-refresh:{user_id}"):
             user = await self.store.get_user(user_id)
             assert user is not None
@@ -90,7 +96,8 @@ class CallerGate:
     def __init__(self, registry: Registry, resolver: CredentialResolver) -> None:
         self.registry = registry
         self.resolver = resolver
-        self._filtered: dict[tuple[int, bool], types.ListToolsResult] = {}
+        # Per listing object and scope: the filtered listing (the source is kept, so its id cannot be reused).
+        self._filtered: dict[tuple[int, bool], tuple[types.ListToolsResult, types.ListToolsResult]] = {}
 
     def _allowed(self, name: str, scopes: list[str]) -> bool:
         spec = self.registry.get(name)
@@ -104,10 +111,15 @@ class CallerGate:
         scopes = token.scopes if token else []
         write = scope_names.SCOPE_WRITE in scopes
         key = (id(listed), write)
-        if key not in self._filtered:
-            tools = [tool for tool in listed.tools if self._allowed(tool.name, scopes)]
-            self._filtered[key] = types.ListToolsResult(tools=tools, next_cursor=listed.next_cursor)
-        return self._filtered[key]
+        cached = self._filtered.get(key)
+        if cached is not None and cached[0] is listed:
+            return cached[1]
+        tools = [tool for tool in listed.tools if self._allowed(tool.name, scopes)]
+        filtered = types.ListToolsResult(tools=tools, next_cursor=listed.next_cursor)
+        if len(self._filtered) >= 64:  # listings built per request (toolset URLs) must not pile up
+            self._filtered.clear()
+        self._filtered[key] = (listed, filtered)
+        return filtered
 
     async def call_tool(self, ctx: Any, name: str, arguments: dict[str, Any] | None,
                         call: CallTool) -> types.CallToolResult:

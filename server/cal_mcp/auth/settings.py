@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,6 +46,9 @@ class OAuthSettings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("CAL_MCP_PUBLIC_URL must start with https:// (or http:// on loopback)")
+        if urlsplit(value.rstrip("/")).path or "?" in value or "#" in value:
+            raise ValueError("CAL_MCP_PUBLIC_URL must be the server's origin (https://host[:port]), without a path: "
+                             "serve cal-mcp at the root of its own host name")
         return value.rstrip("/")
 
     @property
