@@ -194,9 +194,10 @@ def http_app(
                 yield
             finally:
                 reaper.cancel_scope.cancel()
-                await app.aclose()
-                if oauth is not None:
-                    await oauth.stop()
+                with anyio.CancelScope(shield=True):  # the cancel above reaches this block too: shield the closing
+                    await app.aclose()
+                    if oauth is not None:
+                        await oauth.stop()
 
     starlette = Starlette(
         routes=[
