@@ -250,6 +250,9 @@ async def test_rotating_the_encryption_key_keeps_signed_in_users_working(tmp_pat
     with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": key_b}):
         result = await me(f"http://127.0.0.1:{port}", grant)
         assert not result["isError"] and result["structuredContent"]["data"]["username"].startswith("key-")
+    with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": new_key()}):
+        lost = await me(f"http://127.0.0.1:{port}", grant)  # a key nobody kept: a clear way out, no traceback
+        assert lost["isError"] and lost["structuredContent"]["error"]["kind"] == "sign_in_required"
 
 
 async def _api_key_tokens(base: str) -> str:
