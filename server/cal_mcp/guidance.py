@@ -16,22 +16,26 @@ from mcp.shared.exceptions import MCPError
 INSTRUCTIONS = """\
 Cal.com scheduling for the user whose API key this server holds (the host).
 
+Now: CAL_RETRIEVE_MY_INFORMATION's result has `now`: the current time in UTC, the host's time zone, local time and weekday. Call it first when the user says "tomorrow" or "next Tuesday".
+
 Booking workflow:
-1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length).
-2. Find free times: CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId, with start/end dates and the attendee's time zone.
+1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length). If several fit the request, ask the user which.
+2. Find free times: CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId, with start/end dates (end is inclusive) and the attendee's time zone.
 3. Optionally hold a slot while the user decides: CAL_RESERVE_SLOT_FOR_EVENT.
 4. Book: CAL_POST_NEW_BOOKING_REQUEST with a start taken from the slots result.
-5. Tell the user the result: time in their time zone, booking uid, and status (pending means the host must confirm).
+5. Tell the user the result: time in their time zone, booking uid, and status (pending = awaiting the host's confirmation).
 
 The attendee is the person being invited, never the host. Never invent IDs, emails, names or time zones: ask the user, or look them up with the listing tools (CAL_FETCH_ALL_BOOKINGS for booking uids, CAL_LIST_EVENT_TYPES for event types, CAL_RETRIEVE_SCHEDULES_LIST for schedules, CAL_RETRIEVE_MY_INFORMATION for the host).
 
-Times: send ISO 8601 with Z or an offset (2026-12-01T09:00:00Z) and give the attendee's IANA time zone (Europe/Paris). Convert to the user's zone when you report.
+Times: send ISO 8601 with Z or an offset (2026-12-01T09:00:00Z) and IANA time zones (Europe/Paris). Convert to the user's zone when you report.
 
-Confirm with the user before anything destructive or irreversible: cancelling, declining, deleting, reassigning, disconnecting.
+Confirm with the user before anything destructive or irreversible: cancelling (give a reason: the host must), declining, deleting, reassigning, disconnecting.
 
-If a booking call fails because the time is taken, list slots again. If a write times out, check with the matching list tool before retrying, so nothing is done twice.
+Errors end with "Next step:"; follow it. If a write times out, check with the matching list tool before retrying, so nothing is done twice.
 
-Organization tools (organizations toolset, org-scoped teams) need an organization admin's key on the Organizations plan; get orgId from CAL_GET_ORGANIZATION_ID. Platform tools (platform toolset) need OAuth client credentials configured on the server.
+Event types and bookings come back compact (every ID kept); pass full: true for every field.
+
+Teams: plain teams use the teams toolset (CAL_GET_TEAMS_LIST); teams inside an organization use the organizations toolset, which needs an organization admin's key; get orgId from CAL_GET_ORGANIZATION_ID. Outside an organization, user IDs come from team memberships (CAL_RETRIEVE_TEAM_MEMBERSHIPS). Platform tools need OAuth client credentials configured on the server.
 """
 
 
