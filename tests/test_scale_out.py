@@ -21,7 +21,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import free_port
+from tests.conftest import TOOL_COUNT, free_port
 from tests.workflow import DAY
 
 pytestmark = pytest.mark.slow
@@ -131,7 +131,7 @@ def test_a_booking_made_through_one_process_is_read_and_cancelled_through_the_ot
 ) -> None:
     with httpx.Client(timeout=30) as http:
         lb = RoundRobin(replicas, http)
-        assert len(lb.request("tools/list")["tools"]) == 141  # a
+        assert len(lb.request("tools/list")["tools"]) == TOOL_COUNT  # a
         event_type = next(e for e in lb.data("CAL_LIST_EVENT_TYPES", {}) if not e.get("requiresConfirmation"))  # b
         start = _free_slot(lb.data("CAL_GET_AVAILABLE_SLOTS_INFO", {  # a
             "eventTypeId": event_type["id"], "start": DAY, "end": DAY, "timeZone": "Europe/London"}))

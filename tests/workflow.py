@@ -8,6 +8,7 @@ from typing import Any
 from mcp import Client
 
 from cal_mcp.sandbox.state import DEFAULT_EPOCH
+from tests.conftest import TOOL_COUNT
 
 # Two days after the sandbox's frozen "now": a weekday inside the seeded working hours.
 DAY = (DEFAULT_EPOCH + timedelta(days=2)).date().isoformat()
@@ -37,7 +38,7 @@ async def first_free_slot(client: Client, event_type_id: int, day: str = DAY) ->
 async def book_and_cancel(client: Client, *, attendee_email: str = "dana@example.com", day: str = DAY) -> str:
     """Runs the whole path and returns the (cancelled) booking uid."""
     tools = await client.list_tools()
-    assert len(tools.tools) == 141
+    assert len(tools.tools) == TOOL_COUNT
     event_types = data(await client.call_tool("CAL_LIST_EVENT_TYPES", {}))
     plain = next(e for e in event_types if not e.get("requiresConfirmation"))
     start = await first_free_slot(client, plain["id"], day)
