@@ -7,16 +7,18 @@ import re
 from cal_mcp.specs import ToolSpec
 
 TOOLSET_NOTES = {
-    "bookings": "create, list, reschedule, cancel, confirm/decline, no-shows, reassign",
+    "bookings": "create, list, reschedule, cancel, confirm/decline, no-shows, reassign, attendees and guests, "
+    "location, calendar links, references, recordings",
     "slots": "free times, holding and releasing a slot",
-    "event_types": "the user's event types",
+    "event_types": "the user's event types: list, create, edit, delete",
     "me": "the authenticated user, organization ID, time zones",
     "schedules": "working-hours schedules",
     "calendars": "connected calendars, busy times, ICS feeds, selected/destination calendars",
     "conferencing": "video conferencing apps",
     "webhooks": "user and event-type webhooks",
-    "teams": "teams, memberships, team event types",
-    "organizations": "organization users, memberships, attributes, teams, schedules, webhooks (org admin)",
+    "teams": "teams, memberships, team event types, team bookings",
+    "organizations": "organization users, memberships, attributes, teams, team event types, schedules, bookings, "
+    "webhooks (org admin)",
     "platform": "Platform OAuth-client managed users and webhooks (OAuth client credentials)",
     "payments": "Stripe connection",
 }
