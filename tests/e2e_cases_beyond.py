@@ -65,6 +65,12 @@ def book_team_meetings(state: SandboxState) -> None:
     _book(state, BOOK_CHAT_UID, team_types[TEAM_EVENT_BOOK_CHAT], EMERY_ID, 14)
 
 
+def demote_me_in_sales(state: SandboxState) -> None:
+    membership = next(m for m in state.table("memberships").values()
+                      if m["teamId"] == TEAM_SALES and m["userId"] == USER_ID)
+    membership["role"] = "MEMBER"
+
+
 def seat_dana(state: SandboxState) -> None:
     state.table("bookings")[BOOKING_UPCOMING_QUICK]["attendees"][0]["seatUid"] = SEAT_UID
 
@@ -337,6 +343,8 @@ SCOPED_CASES = [
          expect_uids({BOOK_CHAT_UID}), id="by-attendee", setup=book_team_meetings),
     Case("CAL_LIST_TEAM_BOOKINGS", {"teamId": 999}, refused("Team with id=999 not found"), id="unknown",
          error_status=404),
+    Case("CAL_LIST_TEAM_BOOKINGS", {"teamId": TEAM_SALES}, refused(""), id="plain-member", error_status=403,
+         setup=demote_me_in_sales),
     # The organization's: its members' own bookings and its teams'; not a Book Club chat Emery hosts.
     Case("CAL_LIST_ORGANIZATION_BOOKINGS", {"orgId": ORG_ID}, expect_uids(SEEDED_UIDS | {SALES_DEMO_UID}),
          setup=book_team_meetings),

@@ -22,7 +22,7 @@ from cal_mcp.sandbox.routes.plat_common import org_id_of
 from cal_mcp.sandbox.state import SandboxState
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE
 from cal_mcp.sandbox.stores.team_event_types import TEAM_EVENT_TYPES_TABLE
-from cal_mcp.sandbox.stores.teams import membership_of, team_memberships
+from cal_mcp.sandbox.stores.teams import ADMIN_ROLES, membership_of, team_memberships
 
 Record = dict[str, Any]
 
@@ -37,7 +37,8 @@ def _of_teams(state: SandboxState, team_ids: set[int]) -> list[Record]:
 
 
 async def team_bookings(request: Request) -> Response:
-    state, team = tr.team_of(request)  # any member may read (403 otherwise)
+    # @Roles("TEAM_ADMIN") (apps/api/v2/src/modules/teams/bookings/teams-bookings.controller.ts): admins and owners.
+    state, team = tr.team_of(request, ADMIN_ROLES)
     return listed(request, _of_teams(state, {team["id"]}))
 
 
