@@ -1,4 +1,4 @@
-"""Event type writes beyond create/delete of the seed: POST and PATCH /v2/event-types (cal-api-version
+"""Event type writes the seed tools lack: POST and PATCH /v2/event-types (cal-api-version
 2024-06-14), PATCH /v2/teams/{teamId}/event-types/{eventTypeId}, and PATCH and DELETE of an organization
 team's event type. The request gate has checked the bodies (UpdateEventTypeInput_2024_06_14 and friends,
 plus the tool specs' calRules); these handlers keep Cal's service rules: owner, slug, schedule, hosts.
@@ -48,7 +48,7 @@ def _check_unique_slugs(fields: list[Record]) -> None:
         seen.add(field["slug"])
 
 
-def _settings(body: Record) -> tuple[Record, tuple[str, ...]]:
+def _settings(body: Record, *, disable_guests: bool = False) -> tuple[Record, tuple[str, ...]]:
     """The stored EventTypeOutput_2024_06_14 keys for the body's fields (only those given), and the keys
     a ``{disabled: true}`` setting removes (Cal then omits them from its output)."""
     out: Record = {key: body[key] for key in PLAIN_FIELDS if key in body}
@@ -56,7 +56,7 @@ def _settings(body: Record) -> tuple[Record, tuple[str, ...]]:
     if "bookingFields" in body:
         _check_unique_slugs(body["bookingFields"])
         custom = [_custom_field(f) for f in body["bookingFields"] if f["slug"] not in SYSTEM_SLUGS]
-        out["bookingFields"] = default_booking_fields(custom=custom)
+        out["bookingFields"] = default_booking_fields(disable_guests=disable_guests, custom=custom)
     policy = body.get("confirmationPolicy")
     if policy is not None:
         if policy.get("disabled"):
@@ -79,7 +79,7 @@ def _settings(body: Record) -> tuple[Record, tuple[str, ...]]:
 
 
 def _apply(record: Record, body: Record) -> None:
-    settings, removed = _settings(body)
+    settings, removed = _settings(body, disable_guests=bool(record.get("disableGuests")))
     record.update(settings)
     for key in removed:
         record.pop(key, None)
