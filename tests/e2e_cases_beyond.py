@@ -160,6 +160,10 @@ EVENT_TYPE_CASES = [
                                                       "required": True}]},
          refused("options", still=lambda s: len(s.table("event_types")) == 5), id="choice-without-options",
          refused_here=True),
+    Case("CAL_CREATE_EVENT_TYPE", {"title": "Late call", "slug": "late-call", "lengthInMinutes": 30,
+                                   "confirmationPolicy": {"type": "time", "blockUnconfirmedBookingsInBooker": True}},
+         refused("noticeThreshold", still=lambda s: len(s.table("event_types")) == 5), id="time-without-threshold",
+         refused_here=True),
     Case("CAL_CREATE_EVENT_TYPE", {"title": "Quiz", "slug": "quiz", "lengthInMinutes": 30, "bookingFields": [
         {"type": "text", "slug": "company", "label": "Company", "required": True},
         {"type": "text", "slug": "company", "label": "Employer", "required": False}]},
