@@ -21,7 +21,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import TOOL_COUNT, free_port
+from tests.conftest import REPO, TOOL_COUNT, free_port
 from tests.workflow import DAY
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The /mcp URLs of two stateless cal-mcp processes sharing one sandbox Cal."""
     logs = tmp_path_factory.mktemp("scale_out")
-    base_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    # The children run this checkout, whichever one the venv was installed from (as test_transports does).
+    base_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""),
+                "PYTHONPATH": str(REPO / "server")}
     procs: list[subprocess.Popen[bytes]] = []
     try:
         cal_port = free_port()
