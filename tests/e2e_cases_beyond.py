@@ -354,6 +354,8 @@ SCOPED_CASES = [
          setup=book_team_meetings),
     Case("CAL_LIST_ORGANIZATION_BOOKINGS", {"orgId": ORG_ID, "status": ["upcoming"], "take": 2},
          expect_uids({BOOKING_UPCOMING, BOOKING_UNCONFIRMED}), id="paged", setup=book_team_meetings),
+    Case("CAL_LIST_ORGANIZATION_BOOKINGS", {"orgId": ORG_ID, "userIds": [BLAKE_ID]}, expect_uids({SALES_DEMO_UID}),
+         id="one-member", setup=book_team_meetings),
     Case("CAL_LIST_ORGANIZATION_BOOKINGS", {"orgId": 999}, refused("not an admin of organization"),
          id="other-org", error_status=403),
     Case("CAL_LIST_ORG_TEAM_BOOKINGS", {"orgId": ORG_ID, "teamId": TEAM_SALES}, expect_uids({SALES_DEMO_UID}),

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cal_mcp.sandbox.core_lookup import find_user
-from cal_mcp.sandbox.errors import not_found
-from cal_mcp.sandbox.http import Endpoint, path_int, state_of
+from cal_mcp.sandbox.errors import bad_request, not_found
+from cal_mcp.sandbox.http import Endpoint, path_int, query_list, state_of
 from cal_mcp.sandbox.routes import team_requests as tr
 from cal_mcp.sandbox.routes.bookings import listed
 from cal_mcp.sandbox.routes.plat_common import org_id_of
@@ -55,7 +55,19 @@ async def org_bookings(request: Request) -> Response:
     in_teams = {b["uid"] for b in _of_teams(state, teams)}
     found = [b for b in _bookings(state)
              if b["uid"] in in_teams or any(h["id"] in members for h in b["hosts"])]
+    wanted = query_list(request, "userIds")
+    if wanted:  # members' own bookings: those they host or attend
+        if not all(w.isdigit() for w in wanted):
+            raise bad_request("userIds must be a list of integers", ["each value in userIds must be an integer number"])
+        found = [b for b in found if any(_involves(state, b, int(w)) for w in wanted)]
     return listed(request, found)
+
+
+def _involves(state: SandboxState, booking: Record, user_id: int) -> bool:
+    user = find_user(state, user_id=user_id)
+    email = str(user.get("email", "")).lower() if user else None
+    return any(h["id"] == user_id for h in booking["hosts"]) or any(
+        email and a["email"].lower() == email for a in booking["attendees"])
 
 
 async def org_user_bookings(request: Request) -> Response:
@@ -66,10 +78,7 @@ async def org_user_bookings(request: Request) -> Response:
     user = find_user(state, user_id=user_id)
     if member is None or user is None:
         raise not_found(f"User with id={user_id} is not a member of organization with id={org_id}.")
-    email = str(user.get("email", "")).lower()
-    found = [b for b in _bookings(state)
-             if any(h["id"] == user_id for h in b["hosts"]) or any(a["email"].lower() == email for a in b["attendees"])]
-    return listed(request, found)
+    return listed(request, [b for b in _bookings(state) if _involves(state, b, user_id)])
 
 
 # Cal's operationId → handler; app.py serves each at its operation's method and path (cal_api_facts.json).
