@@ -1,6 +1,6 @@
 """Every sandbox response to every tool validates against the response schema of the operation it cites.
 
-Each success case of the end-to-end lists (``e2e_cases_core``, ``e2e_cases_platform``) is replayed in
+Each success case of the end-to-end lists (``e2e_cases_core``, ``_platform``, ``_beyond``) is replayed in
 process: the tool's request is built as the server builds it, sent to a freshly seeded sandbox over an
 ASGI transport, and the JSON body is validated (JSON Schema 2020-12, ``$ref``s resolved in the whole
 document) against the response schema Cal's OpenAPI spec in ``../shared/cal-api`` declares for the
@@ -37,6 +37,7 @@ from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from cal_mcp.specs import ToolSpec, load_specs
 from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
+from tests.e2e_cases_beyond import CASES as BEYOND_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case
@@ -46,7 +47,7 @@ SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in load_specs()}
 # Cal's team create-phone-call route refuses every call (handlers/phone_call.py).
 REROUTED = {"CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE"}
 SUCCESS_CASES: list[Case] = [
-    c for c in (*CORE_CASES, *PLATFORM_CASES) if c.succeeds and c.tool not in REROUTED
+    c for c in (*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES) if c.succeeds and c.tool not in REROUTED
 ]
 CONFIG = {"oauth_client_id": OAUTH_CLIENT_ID, "api_key": "cal_sandbox_key"}
 NEWEST, OLDER = "openapi-2026-03-11.json", "openapi-2024-12-17.json"
@@ -88,6 +89,16 @@ def _stripe_check_status(document: Document) -> int:
         return 0
     properties["status"] = {"type": "string", "enum": ["success"]}
     return 1
+
+
+def _booking_artefact_status(document: Document) -> int:
+    fired = 0
+    for name in ("BookingReferencesOutput_2024_08_13", "CalendarLinksOutput_2024_08_13"):
+        properties = _schemas(document).get(name, {}).get("properties", {})
+        if properties.get("status", {}).get("type") == "object":
+            properties["status"] = {"type": "string", "enum": ["success"]}
+            fired += 1
+    return fired
 
 
 def _membership_lists(document: Document) -> int:
@@ -194,6 +205,10 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "GET /v2/stripe/check and the team Stripe check: 'status' is typed 'object' with example \"success\"; "
         "Cal returns the string \"success\"",
         _stripe_check_status),
+    "booking-artefact-status": Rewrite(
+        "GET /v2/bookings/{uid}/references and …/calendar-links: 'status' is typed 'object' with example "
+        "\"success\"; Cal returns the string \"success\"",
+        _booking_artefact_status),
     "membership-lists": Rewrite(
         "GET /v2/teams/{teamId}/memberships and GET /v2/organizations/{orgId}/memberships: 'data' is typed as one "
         "membership object, but both list endpoints return an array of them",
@@ -235,6 +250,8 @@ NO_RESPONSE_SCHEMA: dict[str, str] = {
     "CAL_SAVE_OAUTH_CREDENTIALS_VIA_GCAL_API": "the Google OAuth callback answers {url}; the spec declares no body",
     "CAL_HANDLE_CONFERENCING_OAUTH_CALLBACK_FOR_APP": "the OAuth callback answers {url}; the spec declares no body",
     "CAL_POST_CALENDAR_CREDENTIALS": "the spec declares the 201 without content; Cal answers {status: success}",
+    "CAL_LIST_ORG_USER_BOOKINGS": "the spec declares the 200 without content; Cal answers the 2024-08-13 booking "
+    "list, whose shape the organization and team booking lists' cases check",
 }
 
 # Cited success schemas that {"status": "success", "data": {}} satisfies because Cal's schema allows it.
@@ -253,6 +270,8 @@ CATCH_ALL_EXEMPT: dict[tuple[str, str], str] = {
     "has no required property",
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput types 'data' as a bare "
     "object",
+    ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput "
+    "types 'data' as a bare object",
     ("GET", "/v2/slots"): "'data' is a map from date to slots, and {} is Cal's documented answer when no slot is free",
     ("DELETE", "/v2/slots/reservations/{uid}"): _BARE_OBJECT,
     ("GET", "/v2/calendars/ics-feed/check"): _BARE_OBJECT,

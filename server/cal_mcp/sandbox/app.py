@@ -38,6 +38,10 @@ ROUTE_MODULES = (
     "organizations",
     "platform",
     "payments",
+    "event_type_writes",
+    "booking_attendees",
+    "booking_artefacts",
+    "scoped_bookings",
 )
 
 # Routes Cal serves without an API key: public booking/slot routes and provider callbacks.
