@@ -43,6 +43,33 @@ def map_records() -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in records}
 
 
+NEWEST_SPEC = "openapi-2026-03-11.json"
+
+
+@cache
+def tool_records() -> dict[str, dict[str, Any]]:
+    """A map record for every tool: the seed's from the map; each newer tool's (issue 11) from the operation
+    of the newest spec at its method and path, which must exist there."""
+    from cal_mcp.specs import load_specs
+
+    records = dict(map_records())
+    document = raw_openapi(NEWEST_SPEC)
+    for spec in load_specs():
+        if spec.name in records:
+            continue
+        method, path = spec.request.method, spec.request.path
+        op = document["paths"].get(path, {}).get(method.lower())
+        if op is None:
+            raise AssertionError(f"{spec.name}: {method} {path} is no operation of {NEWEST_SPEC}")
+        version = declared_parameters(NEWEST_SPEC, method, path).get(("header", "cal-api-version"))
+        records[spec.name] = {
+            "name": spec.name, "method": method, "path": path, "spec_file": NEWEST_SPEC,
+            "operation_id": op.get("operationId"), "auth": "api_key",
+            "cal_api_version": (version or {}).get("schema", {}).get("default"),
+        }
+    return records
+
+
 @cache
 def map_names() -> tuple[str, ...]:
     """Tool names in seed order."""

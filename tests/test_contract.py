@@ -36,6 +36,7 @@ from tests.contract_support import (
     generate,
     map_names,
     map_records,
+    tool_records,
     normalised_openapi,
     openapi_app,
     operation,
@@ -192,7 +193,7 @@ def _request_problems(
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_the_tool_binds_the_operation_the_map_cites(name: str) -> None:
-    record = map_records()[name]
+    record = tool_records()[name]
     binding = SPECS[name].request
     assert (binding.method, binding.path) == (record["method"], record["path"])
     assert binding.api_version == record["cal_api_version"]
@@ -210,7 +211,7 @@ def test_the_tool_binds_the_operation_the_map_cites(name: str) -> None:
 def test_the_tool_request_is_valid_for_its_cal_operation(name: str) -> None:
     shared_dir()
     spec = SPECS[name]
-    record = map_records()[name]
+    record = tool_records()[name]
     used: set[tuple[str, str]] = set()
     problems: list[str] = []
     for variant, everything in (("required arguments", False), ("all arguments", True)):
@@ -225,7 +226,7 @@ def test_the_tool_request_is_valid_for_its_cal_operation(name: str) -> None:
 
 
 def test_every_spec_rewrite_is_still_needed() -> None:
-    files = {record["spec_file"] for record in map_records().values()}
+    files = {record["spec_file"] for record in tool_records().values()}
     fired = {rule: sum(normalised_openapi(f)[1][rule] for f in files) for rule in SPEC_REWRITES}
     assert all(fired.values()), f"rewrites no spec needs any more (remove them): {fired}"
 
@@ -239,7 +240,8 @@ def test_every_exemption_names_a_tool_and_gives_a_reason() -> None:
 def test_map_specs_and_seed_name_exactly_the_same_tools() -> None:
     names = map_names()
     assert len(names) == 141 == len(set(names))
-    assert set(names) == set(SPECS)
+    # Every seed tool has its spec; the other specs are newer tools (issue 11), bound by tool_records.
+    assert set(names) <= set(SPECS)
     rows = [line for line in seed_text().splitlines() if line.startswith("CAL_")]
     seed_names = []
     for row in rows:
@@ -256,7 +258,7 @@ def test_map_specs_and_seed_name_exactly_the_same_tools() -> None:
 
 def _problems_with(name: str, request: CalRequest, spec: ToolSpec | None = None) -> list[str]:
     spec = spec or SPECS[name]
-    return _request_problems(spec, map_records()[name], request, set())
+    return _request_problems(spec, tool_records()[name], request, set())
 
 
 def _valid_request(name: str, spec: ToolSpec | None = None) -> CalRequest:
@@ -302,7 +304,7 @@ def test_the_converse_check_catches_a_declared_parameter_neither_exposed_nor_omi
     name = "CAL_RETRIEVE_CALENDAR_BUSY_TIMES"
     binding = SPECS[name].request.model_copy(update={"omitted": {}})
     spec = SPECS[name].model_copy(update={"request": binding})
-    problems = _converse_problems(spec, map_records()[name], set())
+    problems = _converse_problems(spec, tool_records()[name], set())
     assert problems == [
         "query 'loggedInUsersTz' of GET /v2/calendars/busy-times is neither exposed nor listed in request.omitted"
     ]
