@@ -18,8 +18,8 @@ BOOKER_ORIGIN = "https://cal.com"
 
 
 def new_link(state: SandboxState, event_type: dict[str, Any], expires_at: str | None,
-             max_usage_count: int | None) -> dict[str, Any]:
-    link_id = state.new_uid()
+             max_usage_count: int | None, *, link_id: str | None = None) -> dict[str, Any]:
+    link_id = link_id or state.new_uid()
     record = {
         "linkId": link_id, "eventTypeId": event_type["id"], "_slug": event_type.get("slug", ""),
         "expiresAt": expires_at, "maxUsageCount": None if expires_at else (max_usage_count or 1), "usageCount": 0,
