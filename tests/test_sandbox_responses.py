@@ -36,7 +36,8 @@ from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from cal_mcp.specs import ToolSpec, load_specs
-from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
+from tests.contract_support import leaves, normalised_openapi, raw_openapi, shared_dir, tool_records
+from tests.e2e_cases_beyond_seed import CASES as BEYOND_SEED_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case
@@ -46,7 +47,7 @@ SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in load_specs()}
 # Cal's team create-phone-call route refuses every call (handlers/phone_call.py).
 REROUTED = {"CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE"}
 SUCCESS_CASES: list[Case] = [
-    c for c in (*CORE_CASES, *PLATFORM_CASES) if c.succeeds and c.tool not in REROUTED
+    c for c in (*CORE_CASES, *PLATFORM_CASES, *BEYOND_SEED_CASES) if c.succeeds and c.tool not in REROUTED
 ]
 CONFIG = {"oauth_client_id": OAUTH_CLIENT_ID, "api_key": "cal_sandbox_key"}
 NEWEST, OLDER = "openapi-2026-03-11.json", "openapi-2024-12-17.json"
@@ -181,6 +182,33 @@ class Rewrite:
 
 
 # Applied in this order. Each must still change the spec and be needed by at least one sandbox response.
+def _routing_form_json_columns(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormOutput", {}).get("properties", {})
+    fired = 0
+    for name in ("fields", "routes"):
+        if properties.get(name) == {"type": "object", "nullable": True}:
+            properties[name] = {"type": "array", "items": {"type": "object"}, "nullable": True}
+            fired += 1
+    return fired
+
+
+def _routed_to_booking_uid(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormResponseOutput", {}).get("properties", {})
+    if properties.get("routedToBookingUid") != {"type": "string"}:
+        return 0
+    properties["routedToBookingUid"] = {"type": "string", "nullable": True}
+    return 1
+
+
+def _reserved_slot_self_reference(document: Document) -> int:
+    name = "GetReservedSlotOutput_2024_09_04"
+    properties = _schemas(document).get(name, {}).get("properties", {})
+    if f"#/components/schemas/{name}" not in json.dumps(properties.get("data")):
+        return 0
+    properties["data"] = {"nullable": True, "allOf": [{"$ref": "#/components/schemas/ReserveSlotOutput_2024_09_04"}]}
+    return 1
+
+
 RESPONSE_REWRITES: dict[str, Rewrite] = {
     "team-event-type-hosts": Rewrite(
         "TeamEventTypeOutput_2024_06_14.hosts is typed as an array of strings, but Cal returns host objects "
@@ -227,6 +255,20 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "(packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts); "
         "those objects are the items instead",
         _event_type_users),
+    "routing-form-json-columns": Rewrite(
+        "RoutingFormOutput types 'fields' and 'routes' as objects (the DTO's Record<string, unknown>), but they "
+        "are the form's JSON columns, arrays of fields and of routes (packages/app-store/routing-forms zod "
+        "schemas: zodFields, zodRoutes), returned as stored; typed arrays of objects",
+        _routing_form_json_columns),
+    "routed-to-booking-uid": Rewrite(
+        "RoutingFormResponseOutput types 'routedToBookingUid' as a string, but the Prisma column is "
+        "`routedToBookingUid String?`: a response that led to no booking carries null; typed nullable",
+        _routed_to_booking_uid),
+    "reserved-slot-self-reference": Rewrite(
+        "GET /v2/slots/reservations/{uid}: the output and its data class share the name "
+        "GetReservedSlotOutput_2024_09_04, so 'data' refers to the envelope itself; 'data' is the reserved "
+        "slot (the ReserveSlotOutput_2024_09_04 fields) or null (slots.service.ts getReservedSlot)",
+        _reserved_slot_self_reference),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.
@@ -251,6 +293,12 @@ CATCH_ALL_EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/v2/conferencing/{app}/default"): _STATUS_ONLY,
     ("GET", "/v2/conferencing/default"): "'data' is optional (no default app set) and DefaultConferencingAppsOutputDto "
     "has no required property",
+    ("DELETE", "/v2/event-types/{eventTypeId}/private-links/{linkId}"): "DeletePrivateLinkOutput's data "
+    "{linkId, message} has no required property",
+    ("POST", "/v2/organizations/{orgId}/routing-forms/{routingFormId}/responses"): "a routed response is one of "
+    "three shapes (slots, a custom message, an external URL), so CreateRoutingFormResponseOutputData requires nothing",
+    ("POST", "/v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses"): "as the "
+    "organization route: CreateRoutingFormResponseOutputData requires nothing",
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput types 'data' as a bare "
     "object",
     ("GET", "/v2/slots"): "'data' is a map from date to slots, and {} is Cal's documented answer when no slot is free",
@@ -331,7 +379,7 @@ class Answer:
 
     @property
     def record(self) -> dict[str, Any]:
-        return map_records()[self.case.tool]
+        return tool_records()[self.case.tool]
 
 
 async def _ask(case: Case) -> Answer:
@@ -395,7 +443,7 @@ def test_the_sandbox_response_matches_the_cited_response_schema(index: int) -> N
 
 def test_every_response_rewrite_still_changes_the_spec_and_is_needed() -> None:
     shared_dir()
-    files = {record["spec_file"] for record in map_records().values()}
+    files = {record["spec_file"] for record in tool_records().values()}
     fired = {name: sum(document(f)[1][name] for f in files) for name in RESPONSE_REWRITES}
     assert all(fired.values()), f"rewrites that no longer change any spec (remove them): {fired}"
     unneeded = [name for name in RESPONSE_REWRITES
@@ -407,7 +455,7 @@ def test_tools_listed_without_a_response_schema_still_have_none() -> None:
     shared_dir()
     stale = []
     for tool in NO_RESPONSE_SCHEMA:
-        record = map_records()[tool]
+        record = tool_records()[tool]
         responses = document(record["spec_file"])[0]["paths"][record["path"]][record["method"].lower()]["responses"]
         declared = [s for s in responses if s.startswith("2")
                     and response_pointer(record["spec_file"], record["method"], record["path"], int(s))]
@@ -419,7 +467,7 @@ def test_tools_listed_without_a_response_schema_still_have_none() -> None:
 def test_a_catch_all_body_fails_every_cited_success_schema() -> None:
     shared_dir()
     catch_all = {"status": "success", "data": {}}
-    operations = {(r["spec_file"], r["method"], r["path"]) for r in map_records().values()}
+    operations = {(r["spec_file"], r["method"], r["path"]) for r in tool_records().values()}
     accepted = set()
     for spec_file, method, path in sorted(operations):
         responses = document(spec_file)[0]["paths"][path][method.lower()]["responses"]
