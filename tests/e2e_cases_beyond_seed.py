@@ -241,8 +241,10 @@ def _link_id(state: SandboxState) -> str:
 
 PRIVATE_LINK_CASES = [
     Case("CAL_CREATE_EVENT_TYPE_PRIVATE_LINK", {"eventTypeId": EVENT_TYPE_INTRO_CALL}, _one_time_link),
-    Case("CAL_CREATE_EVENT_TYPE_PRIVATE_LINK", {"eventTypeId": EVENT_TYPE_INTRO_CALL, "expiresAt": "2026-12-31T23:59:59Z"},
-         lambda data, state: _expect(data["expiresAt"] == "2026-12-31T23:59:59Z" and "maxUsageCount" not in data, data),
+    Case("CAL_CREATE_EVENT_TYPE_PRIVATE_LINK",
+         {"eventTypeId": EVENT_TYPE_INTRO_CALL, "expiresAt": "2026-12-31T23:59:59Z"},
+         lambda data, state: _expect(data["expiresAt"] == "2026-12-31T23:59:59Z" and "maxUsageCount" not in data,
+                                     data),
          id="time-based"),
     Case("CAL_CREATE_EVENT_TYPE_PRIVATE_LINK", {"eventTypeId": TEAM_EVENT_SALES_DEMO},
          on_error(lambda e, s: _expect(not s.table(PRIVATE_LINKS_TABLE), e)), id="team-event-type", error_status=403),
@@ -278,6 +280,40 @@ PRIVATE_LINK_CASES += [
     Case("CAL_DELETE_EVENT_TYPE_PRIVATE_LINK", {"eventTypeId": EVENT_TYPE_INTRO_CALL, "linkId": LINK_ID},
          lambda data, state: _expect(data["linkId"] == LINK_ID and not state.table(PRIVATE_LINKS_TABLE), data),
          setup=_one_link),
+]
+
+
+TEAM_LINK = {**ORG, "teamId": TEAM_SALES, "eventTypeId": TEAM_EVENT_SALES_DEMO}
+
+
+def _one_team_link(state: SandboxState) -> None:
+    demo = event_type_by_id(state, TEAM_EVENT_SALES_DEMO)
+    assert demo is not None
+    new_link(state, demo, None, 3, link_id=LINK_ID, origin="https://sandbox-org.cal.com")
+
+
+def _team_link_created(data: Any, state: SandboxState) -> None:
+    assert data["eventTypeId"] == TEAM_EVENT_SALES_DEMO and data["maxUsageCount"] == 2, data
+    # An organization's event types book on its own subdomain.
+    assert data["bookingUrl"] == f"https://sandbox-org.cal.com/d/{data['linkId']}/sales-demo", data
+    assert data["linkId"] in state.table(PRIVATE_LINKS_TABLE)
+
+
+PRIVATE_LINK_CASES += [
+    Case("CAL_CREATE_ORG_TEAM_EVENT_TYPE_PRIVATE_LINK", {**TEAM_LINK, "maxUsageCount": 2}, _team_link_created),
+    Case("CAL_CREATE_ORG_TEAM_EVENT_TYPE_PRIVATE_LINK", {**TEAM_LINK, "teamId": TEAM_ENGINEERING},
+         on_error(lambda e, s: _expect(not s.table(PRIVATE_LINKS_TABLE), e)), id="event-type-of-another-team",
+         error_status=404),
+    Case("CAL_LIST_ORG_TEAM_EVENT_TYPE_PRIVATE_LINKS", TEAM_LINK,
+         lambda data, state: _expect([(x["linkId"], x["usageCount"]) for x in data] == [(LINK_ID, 0)], data),
+         setup=_one_team_link),
+    Case("CAL_UPDATE_ORG_TEAM_EVENT_TYPE_PRIVATE_LINK",
+         {**TEAM_LINK, "linkId": LINK_ID, "expiresAt": "2026-12-31T00:00:00Z"},
+         lambda data, state: _expect(data["expiresAt"] == "2026-12-31T00:00:00Z"
+                                     and state.table(PRIVATE_LINKS_TABLE)[LINK_ID]["maxUsageCount"] is None, data),
+         setup=_one_team_link),
+    Case("CAL_DELETE_ORG_TEAM_EVENT_TYPE_PRIVATE_LINK", {**TEAM_LINK, "linkId": LINK_ID},
+         lambda data, state: _expect(not state.table(PRIVATE_LINKS_TABLE), data), setup=_one_team_link),
 ]
 
 

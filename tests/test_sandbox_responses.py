@@ -295,6 +295,8 @@ CATCH_ALL_EXEMPT: dict[tuple[str, str], str] = {
     "has no required property",
     ("DELETE", "/v2/event-types/{eventTypeId}/private-links/{linkId}"): "DeletePrivateLinkOutput's data "
     "{linkId, message} has no required property",
+    ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links/{linkId}"):
+    "DeletePrivateLinkOutput's data {linkId, message} has no required property",
     ("POST", "/v2/organizations/{orgId}/routing-forms/{routingFormId}/responses"): "a routed response is one of "
     "three shapes (slots, a custom message, an external URL), so CreateRoutingFormResponseOutputData requires nothing",
     ("POST", "/v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses"): "as the "

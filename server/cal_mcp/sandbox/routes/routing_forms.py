@@ -122,7 +122,7 @@ def _routed_slots(request: Request, state: SandboxState, event_type: Record) -> 
     start, end = _window(request)
     options = event_type.get("lengthInMinutesOptions") or []
     wanted = int(float(params["duration"])) if "duration" in params else None
-    length = wanted if wanted in options else int(event_type["lengthInMinutes"])
+    length = wanted if wanted is not None and wanted in options else int(event_type["lengthInMinutes"])
     starts = availability.event_type_starts(state, event_type, length, start, end,
                                             exclude_uid=params.get("bookingUidToReschedule"))
     return slots.slot_map(starts, length, params.get("timeZone"), params.get("format", "time"))

@@ -79,7 +79,7 @@ async def update_reservation(request: Request) -> Response:
     assert start is not None  # the gate checked it (IsDateString, reserve-slot.input.ts)
     slot = slots.Interval(start, start + timedelta(minutes=length))
     _refuse_taken(state, event_type, slot, uid)
-    minutes = int(body.get("reservationDuration", record.get("reservationDuration", DEFAULT_RESERVATION_MINUTES)))
+    minutes = int(body.get("reservationDuration") or record.get("reservationDuration") or DEFAULT_RESERVATION_MINUTES)
     hosts = host_users(state, event_type)
     record.update(
         eventTypeId=event_type["id"], slotStart=iso_ms(slot.start), slotEnd=iso_ms(slot.end), slotDuration=length,

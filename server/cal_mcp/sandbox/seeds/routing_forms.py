@@ -35,7 +35,8 @@ def seed_routing_forms(state: SandboxState) -> None:
         "disabled": False, "settings": {"emailOwnerOnSubmission": False},
         "fields": [
             {"id": FIELD_COMPANY_SIZE, "type": "select", "label": "Company size", "identifier": "company-size",
-             "required": True, "options": [{"id": OPTION_SMALL, "label": "1-50"}, {"id": OPTION_LARGE, "label": "51+"}]},
+             "required": True,
+             "options": [{"id": OPTION_SMALL, "label": "1-50"}, {"id": OPTION_LARGE, "label": "51+"}]},
             {"id": FIELD_EMAIL, "type": "email", "label": "Email", "identifier": "email", "required": True},
             {"id": FIELD_NOTES, "type": "textarea", "label": "Notes", "identifier": "notes", "required": False},
         ],

@@ -105,8 +105,8 @@ def add_response(state: SandboxState, form: dict[str, Any], answers: dict[str, A
                  filler_id: str | None = None) -> dict[str, Any]:
     response_id = next_free_id(state, RESPONSES_TABLE, _FIRST_RESPONSE_ID)
     record = {
-        "id": response_id, "formId": form["id"], "formFillerId": filler_id or state.new_uid(), "routedToBookingUid": None,
-        "response": answers, "createdAt": iso_ms(state.now()),
+        "id": response_id, "formId": form["id"], "formFillerId": filler_id or state.new_uid(),
+        "routedToBookingUid": None, "response": answers, "createdAt": iso_ms(state.now()),
     }
     state.table(RESPONSES_TABLE)[response_id] = record
     return record
