@@ -112,3 +112,16 @@ def test_answers_route_by_option_label_or_id_and_required_fields_are_named() -> 
         read_answers(form, {"company-size": "1-50"})
     with pytest.raises(CalHTTPError, match="choose one of: 1-50, 51\\+"):
         read_answers(form, {"company-size": "huge", "email": "a@b.co"})
+
+
+def test_the_new_tools_are_served_by_default_and_filtered_as_usual() -> None:
+    from cal_mcp.registry import load_registry
+
+    registry = load_registry()
+    everything = {s.name for s in registry.select().specs}
+    assert {"CAL_GET_SLOT_RESERVATION", "CAL_CREATE_ROUTING_FORM_RESPONSE", "CAL_LIST_TEAM_MEMBER_SCHEDULES"} <= everything
+    slots = {s.name for s in registry.select(toolsets=["slots"]).specs}
+    assert {"CAL_GET_SLOT_RESERVATION", "CAL_UPDATE_SLOT_RESERVATION"} <= slots
+    read_only = {s.name for s in registry.select(toolsets=["organizations"], read_only=True).specs}
+    assert "CAL_LIST_ORGANIZATION_OUT_OF_OFFICE" in read_only
+    assert not read_only & {"CAL_CREATE_ORG_USER_OUT_OF_OFFICE", "CAL_DELETE_ORG_USER_OUT_OF_OFFICE"}
