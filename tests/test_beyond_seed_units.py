@@ -119,7 +119,8 @@ def test_the_new_tools_are_served_by_default_and_filtered_as_usual() -> None:
 
     registry = load_registry()
     everything = {s.name for s in registry.select().specs}
-    assert {"CAL_GET_SLOT_RESERVATION", "CAL_CREATE_ROUTING_FORM_RESPONSE", "CAL_LIST_TEAM_MEMBER_SCHEDULES"} <= everything
+    new = {"CAL_GET_SLOT_RESERVATION", "CAL_CREATE_ROUTING_FORM_RESPONSE", "CAL_LIST_TEAM_MEMBER_SCHEDULES"}
+    assert new <= everything
     slots = {s.name for s in registry.select(toolsets=["slots"]).specs}
     assert {"CAL_GET_SLOT_RESERVATION", "CAL_UPDATE_SLOT_RESERVATION"} <= slots
     read_only = {s.name for s in registry.select(toolsets=["organizations"], read_only=True).specs}
