@@ -70,6 +70,15 @@ EXEMPTIONS: dict[tuple[str, str], str] = {
         )
         for field in ("email", "username", "timeZone")
     },
+    **{
+        ("CAL_UPDATE_ORG_TEAM_EVENT_TYPE_PRIVATE_LINK", field): (
+            "the spec declares no body for the organization team's private-link PATCH, because Cal types it "
+            "`Omit<UpdatePrivateLinkInput, \"linkId\">` (no class for Swagger), yet the controller passes that "
+            "body's expiresAt and maxUsageCount to the update (apps/api/v2/src/ee/event-types-private-links/"
+            "controllers/organizations-event-types-private-links.controller.ts)"
+        )
+        for field in ("expiresAt", "maxUsageCount")
+    },
     ("CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE", "orgId"): (
         "the team create-phone-call route declares a required `orgId` path parameter its URL "
         "/v2/teams/{teamId}/event-types/{eventTypeId}/create-phone-call does not have (MAP-NOTES)"

@@ -38,6 +38,7 @@ from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_S
 from cal_mcp.specs import ToolSpec, load_specs
 from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
 from tests.e2e_cases_beyond import CASES as BEYOND_CASES
+from tests.e2e_cases_beyond_seed import CASES as BEYOND_SEED_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case
@@ -47,7 +48,8 @@ SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in load_specs()}
 # Cal's team create-phone-call route refuses every call (handlers/phone_call.py).
 REROUTED = {"CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE"}
 SUCCESS_CASES: list[Case] = [
-    c for c in (*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES) if c.succeeds and c.tool not in REROUTED
+    c for c in (*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES, *BEYOND_SEED_CASES)
+    if c.succeeds and c.tool not in REROUTED
 ]
 CONFIG = {"oauth_client_id": OAUTH_CLIENT_ID, "api_key": "cal_sandbox_key"}
 NEWEST, OLDER = "openapi-2026-03-11.json", "openapi-2024-12-17.json"
@@ -192,6 +194,33 @@ class Rewrite:
 
 
 # Applied in this order. Each must still change the spec and be needed by at least one sandbox response.
+def _routing_form_json_columns(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormOutput", {}).get("properties", {})
+    fired = 0
+    for name in ("fields", "routes"):
+        if properties.get(name) == {"type": "object", "nullable": True}:
+            properties[name] = {"type": "array", "items": {"type": "object"}, "nullable": True}
+            fired += 1
+    return fired
+
+
+def _routed_to_booking_uid(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormResponseOutput", {}).get("properties", {})
+    if properties.get("routedToBookingUid") != {"type": "string"}:
+        return 0
+    properties["routedToBookingUid"] = {"type": "string", "nullable": True}
+    return 1
+
+
+def _reserved_slot_self_reference(document: Document) -> int:
+    name = "GetReservedSlotOutput_2024_09_04"
+    properties = _schemas(document).get(name, {}).get("properties", {})
+    if f"#/components/schemas/{name}" not in json.dumps(properties.get("data")):
+        return 0
+    properties["data"] = {"nullable": True, "allOf": [{"$ref": "#/components/schemas/ReserveSlotOutput_2024_09_04"}]}
+    return 1
+
+
 RESPONSE_REWRITES: dict[str, Rewrite] = {
     "team-event-type-hosts": Rewrite(
         "TeamEventTypeOutput_2024_06_14.hosts is typed as an array of strings, but Cal returns host objects "
@@ -242,6 +271,20 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "(packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts); "
         "those objects are the items instead",
         _event_type_users),
+    "routing-form-json-columns": Rewrite(
+        "RoutingFormOutput types 'fields' and 'routes' as objects (the DTO's Record<string, unknown>), but they "
+        "are the form's JSON columns, arrays of fields and of routes (packages/app-store/routing-forms zod "
+        "schemas: zodFields, zodRoutes), returned as stored; typed arrays of objects",
+        _routing_form_json_columns),
+    "routed-to-booking-uid": Rewrite(
+        "RoutingFormResponseOutput types 'routedToBookingUid' as a string, but the Prisma column is "
+        "`routedToBookingUid String?`: a response that led to no booking carries null; typed nullable",
+        _routed_to_booking_uid),
+    "reserved-slot-self-reference": Rewrite(
+        "GET /v2/slots/reservations/{uid}: the output and its data class share the name "
+        "GetReservedSlotOutput_2024_09_04, so 'data' refers to the envelope itself; 'data' is the reserved "
+        "slot (the ReserveSlotOutput_2024_09_04 fields) or null (slots.service.ts getReservedSlot)",
+        _reserved_slot_self_reference),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.
@@ -268,6 +311,14 @@ CATCH_ALL_EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/v2/conferencing/{app}/default"): _STATUS_ONLY,
     ("GET", "/v2/conferencing/default"): "'data' is optional (no default app set) and DefaultConferencingAppsOutputDto "
     "has no required property",
+    ("DELETE", "/v2/event-types/{eventTypeId}/private-links/{linkId}"): "DeletePrivateLinkOutput's data "
+    "{linkId, message} has no required property",
+    ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links/{linkId}"):
+    "DeletePrivateLinkOutput's data {linkId, message} has no required property",
+    ("POST", "/v2/organizations/{orgId}/routing-forms/{routingFormId}/responses"): "a routed response is one of "
+    "three shapes (slots, a custom message, an external URL), so CreateRoutingFormResponseOutputData requires nothing",
+    ("POST", "/v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses"): "as the "
+    "organization route: CreateRoutingFormResponseOutputData requires nothing",
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput types 'data' as a bare "
     "object",
     ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput "

@@ -18,11 +18,12 @@ from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_S
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
 from tests.e2e_cases_beyond import CASES as BEYOND_CASES
+from tests.e2e_cases_beyond_seed import CASES as BEYOND_SEED_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case, Recorder
 
-ALL_CASES: list[Case] = [*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES]
+ALL_CASES: list[Case] = [*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES, *BEYOND_SEED_CASES]
 
 
 class Loopback:
