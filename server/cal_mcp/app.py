@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions
 
 from cal_mcp import __version__
 from cal_mcp.config import Settings
 from cal_mcp.guidance import INSTRUCTIONS, get_prompt, list_prompts
 from cal_mcp.registry import Registry
+from cal_mcp.tool_views import DynamicStart, ToolViews
 
 if TYPE_CHECKING:
     import httpx
@@ -35,9 +37,14 @@ class CalMcpApp:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
+        dynamic: DynamicStart | None = None,
+        loaded: Registry | None = None,
     ) -> None:
+        """``registry``: every tool served; ``dynamic``: what a session starts with under
+        ``--dynamic-toolsets``; ``loaded``: every tool that exists, to explain why one is not served."""
         self.settings = settings
         self.registry = registry
+        self.views = ToolViews(registry, dynamic=dynamic, loaded=loaded)
         self._transport = transport
         self._base_url = base_url
         self._client: CalClient | None = None
@@ -81,17 +88,30 @@ class CalMcpApp:
                 write=not spec.annotations.read_only_hint, verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset)
             )
 
+    @property
+    def instructions(self) -> str:
+        if self.views.dynamic is None:
+            return INSTRUCTIONS
+        from cal_mcp.toolsets import DYNAMIC_INSTRUCTIONS
+
+        return INSTRUCTIONS + "\n" + DYNAMIC_INSTRUCTIONS
+
     def build_server(self) -> Server[Any]:
-        listed = self.registry.list_result
+        views = self.views
 
         async def on_list_tools(
             ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
         ) -> types.ListToolsResult:
-            return listed
+            return views.list_tools(ctx)
 
         async def on_call_tool(
             ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
         ) -> types.CallToolResult:
+            seen = views.resolve(ctx, params.name)
+            if seen.error is not None:
+                return seen.error
+            if seen.meta:
+                return await views.call_meta(ctx, params.name, dict(params.arguments or {}))
             return await self.call_tool(params.name, params.arguments)
 
         async def on_list_prompts(
@@ -104,14 +124,27 @@ class CalMcpApp:
         ) -> types.GetPromptResult:
             return get_prompt(params.name, params.arguments or {})
 
-        return Server(
+        server_class = Server if views.dynamic is None else _ListChangingServer
+        return server_class(
             "cal-mcp",
             version=__version__,
             title="Cal.com scheduling",
-            instructions=INSTRUCTIONS,
-            get_tool_input_schema=self.registry.input_schema,
+            instructions=self.instructions,
+            get_tool_input_schema=views.input_schema,
             on_list_tools=on_list_tools,
             on_call_tool=on_call_tool,
             on_list_prompts=on_list_prompts,
             on_get_prompt=on_get_prompt,
+            # 2026-07-28 clients hear of list changes only on a subscriptions/listen stream.
+            on_subscriptions_listen=views.listen_handler() if views.dynamic is not None else None,
         )
+
+
+class _ListChangingServer(Server[Any]):
+    """Advertises ``tools.listChanged`` to handshake-era clients (every transport builds its
+    initialize answer from this method's defaults)."""
+
+    def create_initialization_options(self, notification_options: NotificationOptions | None = None,
+                                      *args: Any, **kwargs: Any) -> Any:
+        options = notification_options or NotificationOptions(tools_changed=True)
+        return super().create_initialization_options(options, *args, **kwargs)

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cal_mcp.http_limits import Clock, RequestGuard, SessionActivity, header_deadline_protocol, refusal_response
 from cal_mcp.jsonrpc_guard import INTERNAL_ERROR, Refusal
 from cal_mcp.stdio_lines import StdinLines
+from cal_mcp.tool_selection import SelectionGate, selection_routes
 
 if TYPE_CHECKING:
     from cal_mcp.app import CalMcpApp
@@ -187,9 +188,12 @@ def http_app(
                 reaper.cancel_scope.cancel()
                 await app.aclose()
 
+    # /mcp, and /mcp/x/<toolsets>[/readonly], /mcp/readonly: per-request tool selection (tool_selection.py)
+    selecting = SelectionGate(guarded(sessions), lambda: app.registry.toolsets,
+                              is_live=lambda session_id: session_id in manager._server_instances)
     starlette = Starlette(
         routes=[
-            Route("/mcp", endpoint=guarded(sessions)),
+            *selection_routes(selecting),
             Route("/sse", endpoint=handle_sse, methods=["GET"]),
             Mount("/messages/", app=guarded(sse.handle_post_message)),
             Route("/healthz", endpoint=healthz, methods=["GET"]),
