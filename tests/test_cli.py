@@ -43,8 +43,9 @@ def test_invalid_configuration_names_the_setting_without_a_traceback() -> None:
 def test_help_lists_every_documented_option() -> None:
     done = run_cli("--help")
     assert done.returncode == 0
-    for option in ("--transport", "--host", "--port", "--toolsets", "--tools", "--read-only", "--dynamic-toolsets", "--sandbox",
-                   "--allow-unauthenticated", "--log-level", "--max-request-bytes", "--max-sessions",
+    for option in ("--transport", "--host", "--port", "--toolsets", "--tools", "--read-only", "--sandbox",
+                   "--dynamic-toolsets", "--allow-unauthenticated", "--log-level", "--max-request-bytes",
+                   "--max-sessions",
                    "--session-idle-timeout", "--header-timeout", "--body-timeout", "--max-connections"):
         assert option in done.stdout
 
