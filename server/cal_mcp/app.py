@@ -14,6 +14,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions
 
 from cal_mcp import __version__
+from cal_mcp.clock import Clock, WallClock
 from cal_mcp.config import Settings
 from cal_mcp.guidance import INSTRUCTIONS, get_prompt, list_prompts
 from cal_mcp.registry import Registry
@@ -39,10 +40,12 @@ class CalMcpApp:
         base_url: str | None = None,
         dynamic: DynamicStart | None = None,
         loaded: Registry | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """``registry``: every tool served; ``dynamic``: what a session starts with under
         ``--dynamic-toolsets``; ``loaded``: every tool that exists, to explain why one is not served."""
         self.settings = settings
+        self.clock: Clock = clock or WallClock()
         self.registry = registry
         self.views = ToolViews(registry, dynamic=dynamic, loaded=loaded)
         self._transport = transport
@@ -57,7 +60,8 @@ class CalMcpApp:
             if transport is None and self.settings.sandbox:
                 from cal_mcp.sandbox.inprocess import sandbox_transport
 
-                transport, base_url = sandbox_transport(), "http://sandbox.cal-mcp.local"
+                # One clock for both, so the "now" the server reports is the sandbox's "now".
+                transport, base_url = sandbox_transport(clock=self.clock), "http://sandbox.cal-mcp.local"
             self._client = CalClient(self.settings, transport=transport, base_url=base_url)
         return self._client
 
@@ -73,11 +77,12 @@ class CalMcpApp:
 
         spec = self.registry.get(name)
         if spec is None:
-            return ArgumentError(
-                f"Unknown tool {name!r}.", "Call tools/list and use one of the names it returns."
-            ).to_result()
+            from cal_mcp.tool_suggestions import unknown_tool_message
+
+            message, hint = unknown_tool_message(name, self.registry.specs)
+            return ArgumentError(message, hint).to_result()
         try:
-            ctx = CallContext(self.client(), self.settings)
+            ctx = CallContext(self.client(), self.settings, self.clock)
             return await handler_for(name)(ctx, spec, dict(arguments or {}))
         except CalMcpError as exc:
             log.info("%s failed: %s", name, exc.kind)

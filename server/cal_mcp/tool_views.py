@@ -150,10 +150,7 @@ class ToolViews:
         if spec is None:
             known = self.loaded.get(name) or self.registry.get(name)
             if known is None:
-                hint = "Call tools/list and use one of the names it returns."
-                if self.dynamic is not None:
-                    hint = f"Find it with {toolsets.SEARCH_TOOLS}, or see {toolsets.LIST_TOOLSETS}."
-                return _Seen(error=ArgumentError(f"Unknown tool {name!r}.", hint).to_result())
+                return _Seen()  # no such tool: the app's answer suggests the closest names
             why = self._why_not_served(known, selection)
             return _Seen(error=ArgumentError(f"Tool {name!r} is not available here: {why}.",
                                              "Use a tool from tools/list.").to_result())

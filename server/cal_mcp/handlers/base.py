@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
 
 from cal_mcp.cal_client import CalClient, CalResponse
+from cal_mcp.clock import Clock, WallClock
 from cal_mcp.config import Settings
 from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_arguments
 from cal_mcp.request_builder import CalRequest, build_request
@@ -20,6 +21,7 @@ from cal_mcp.validation import apply_cal_rules, validate_arguments
 class CallContext:
     client: CalClient
     settings: Settings
+    clock: Clock = field(default_factory=WallClock)
 
     @property
     def config_values(self) -> dict[str, str | None]:
