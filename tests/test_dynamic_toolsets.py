@@ -208,3 +208,16 @@ async def test_an_agent_framework_sees_the_enabled_tools(dynamic_url: str) -> No
     assert seen[1] == META | ME_TOOLS
     assert "notifications/tools/list_changed" in notes.methods
     assert "alex@sandbox.cal.test" in result.output
+
+
+async def test_an_sse_connection_keeps_its_own_enabled_set(dynamic_url: str) -> None:
+    from mcp.client.sse import sse_client
+
+    notes = Notes()
+    async with Client(sse_client(f"{dynamic_url}/sse"), mode="legacy", message_handler=notes) as client:
+        await client.call_tool("CAL_ENABLE_TOOLSETS", {"toolsets": ["me"]})
+        with anyio.fail_after(10):
+            await notes.list_changed.wait()
+        assert names(await client.list_tools()) == META | ME_TOOLS
+    async with Client(sse_client(f"{dynamic_url}/sse"), mode="legacy") as other:
+        assert names(await other.list_tools()) == META
