@@ -61,6 +61,7 @@ class ToolViews:
         self.loaded = loaded or registry  # every tool that exists, for "not served here" messages
         self._sessions: weakref.WeakKeyDictionary[Any, SessionTools] = weakref.WeakKeyDictionary()
         self.universe = lru_cache(maxsize=64)(self._universe)
+        self._meta_schemas = {t.name: dict(t.input_schema) for t in toolsets.meta_tools(registry.toolsets)}
         self._list_for = lru_cache(maxsize=256)(self._build_list)
 
     # --- the request's selection and session ---------------------------------------------------
@@ -134,7 +135,7 @@ class ToolViews:
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
         if self.dynamic is not None and name in toolsets.META_TOOL_NAMES:
-            return dict(next(t for t in toolsets.meta_tools(self.registry.toolsets) if t.name == name).input_schema)
+            return self._meta_schemas[name]
         return self.registry.input_schema(name)
 
     # --- tools/call ---------------------------------------------------------------------------

@@ -189,7 +189,8 @@ def http_app(
                 await app.aclose()
 
     # /mcp, and /mcp/x/<toolsets>[/readonly], /mcp/readonly: per-request tool selection (tool_selection.py)
-    selecting = SelectionGate(guarded(sessions), lambda: app.registry.toolsets,
+    served_toolsets = tuple(app.registry.toolsets)
+    selecting = SelectionGate(guarded(sessions), lambda: served_toolsets,
                               is_live=lambda session_id: session_id in manager._server_instances)
     starlette = Starlette(
         routes=[
