@@ -130,7 +130,8 @@ async def test_full_is_never_sent_to_cal(registry: Registry) -> None:
         sent.append(request)
         return httpx.Response(200, json={"status": "success", "data": []})
 
-    app = CalMcpApp(Settings(api_key="k", rate_limit_per_minute=0), registry, transport=httpx.MockTransport(handler))
+    settings = Settings(api_key="cal_guidance_test_key", rate_limit_per_minute=0)
+    app = CalMcpApp(settings, registry, transport=httpx.MockTransport(handler))
     async with Client(app.build_server()) as client:
         await client.call_tool("CAL_FETCH_ALL_BOOKINGS", {"full": True, "take": 5})
         await client.call_tool("CAL_RETRIEVE_BOOKING_DETAILS_BY_UID", {"bookingUid": "b", "full": False})

@@ -68,6 +68,7 @@ ROWS = [
         ("CAL_GET_AVAILABLE_SLOTS_INFO",)),
     Row("slot-reserved", 400, "Can't reserve a slot if the event is already booked.",
         ("CAL_GET_AVAILABLE_SLOTS_INFO",)),
+    Row("slot-hold-gone", 404, "Reserved slot with uid=abc not found", ("Nothing to release", "used it up")),
     Row("already-confirmed", 400, "Booking already confirmed", ("Nothing to do",)),
     Row("reschedule-moved-booking", 400,
         "Can't reschedule booking with uid=a because it has been cancelled and rescheduled already to booking "
@@ -187,7 +188,7 @@ async def test_a_city_for_a_time_zone_is_refused_unsent_with_the_zone_it_names(
         sent.append(request)
         return httpx.Response(500)
 
-    app = CalMcpApp(Settings(api_key="k", rate_limit_per_minute=0), registry,
+    app = CalMcpApp(Settings(api_key="cal_guidance_test_key", rate_limit_per_minute=0), registry,
                     transport=httpx.MockTransport(handler))
     async with Client(app.build_server()) as client:
         result = await client.call_tool("CAL_POST_NEW_BOOKING_REQUEST", {

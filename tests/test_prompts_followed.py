@@ -98,6 +98,7 @@ async def test_book_meeting_followed_books_the_offered_start_and_leaves_no_hold(
         # The hold was used up by the booking: releasing it now, which the prompt says not to do, finds nothing.
         release = await client.call_tool("CAL_DELETE_SELECTED_SLOT", {"uid": held["reservationUid"]})
         assert release.is_error and release.structured_content["error"]["status"] == 404
+        assert release.structured_content["error"]["hint"].startswith("Nothing to release")
         # 6. What the prompt says to report is in the result.
         assert booking["uid"] and booking["attendees"][0]["timeZone"] == ATTENDEE["timeZone"]
         later = await call(client, "CAL_GET_AVAILABLE_SLOTS_INFO", {

@@ -90,6 +90,11 @@ def test_the_team_profile_tool_explains_its_name(registry: Registry) -> None:
     assert "The name says create or update" in spec.description and "CAL_PATCH_TEAM_DETAILS_BY_ID" in spec.description
 
 
+def test_the_hold_tools_say_a_booking_uses_the_hold_up(registry: Registry) -> None:
+    assert "uses the hold up" in registry.by_name["CAL_RESERVE_SLOT_FOR_EVENT"].description
+    assert "Not after booking it" in registry.by_name["CAL_DELETE_SELECTED_SLOT"].description
+
+
 # --- item 7: times ---------------------------------------------------------------------------------------
 
 def test_range_bounds_and_zones_are_documented(registry: Registry) -> None:

@@ -104,6 +104,12 @@ RULES: tuple[HintRule, ...] = (
         "apps/api/v2/src/modules/slots/slots-2024-09-04/services/slots.service.ts",
     ),
     HintRule(
+        "slot-hold-gone", r"reserved slot with uid=.* not found",
+        "Nothing to release: the hold is gone (a booking of that slot used it up, it expired, or it was already "
+        "released). Do not retry.",
+        "apps/api/v2/src/modules/slots/slots-2024-09-04/services/slots.service.ts",
+    ),
+    HintRule(
         "already-confirmed", r"already confirmed",
         "Nothing to do: the booking is already confirmed (status accepted).",
         f"{BOOKINGS}/services/bookings.service.ts",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import cache
 
 from cal_mcp.specs import ToolSpec, load_specs
 
@@ -52,10 +53,16 @@ def _closest(name: str, specs: tuple[ToolSpec, ...], limit: int = 3) -> list[Too
     return [by_name[n] for _, n in scored[:limit]]
 
 
+@cache
+def _every_tool() -> dict[str, ToolSpec]:
+    """All of cal-mcp's tools, served or not (read once, on the first unknown name)."""
+    return {spec.name: spec for spec in load_specs()}
+
+
 def unknown_tool_message(name: str, served: tuple[ToolSpec, ...]) -> tuple[str, str]:
     """(message, next step) for a call to ``name``, which this server does not serve."""
     served_names = {spec.name for spec in served}
-    every = {spec.name: spec for spec in load_specs()}
+    every = _every_tool()
     if name in every and name not in served_names:
         spec = every[name]
         return (

@@ -153,7 +153,6 @@ def validate_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> None:
     validator = _validator_for(spec)
     error = best_match(validator.iter_errors(arguments))
     if error is None:
-        _check_time_zones(spec, arguments)
         return
     field, problem = _describe(error, spec)
     raise ArgumentError(
@@ -163,7 +162,7 @@ def validate_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> None:
     )
 
 
-def _time_zone_values(value: Any, path: str = "") -> list[tuple[str, str]]:
+def time_zone_values(value: Any, path: str = "") -> list[tuple[str, str]]:
     """(field path, value) of every string under a ``timeZone``/``timezone`` key, at any depth."""
     found: list[tuple[str, str]] = []
     if isinstance(value, dict):
@@ -172,16 +171,19 @@ def _time_zone_values(value: Any, path: str = "") -> list[tuple[str, str]]:
             if str(key).lower() == "timezone" and isinstance(child, str):
                 found.append((where, child))
             else:
-                found.extend(_time_zone_values(child, where))
+                found.extend(time_zone_values(child, where))
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            found.extend(_time_zone_values(child, f"{path}[{index}]"))
+            found.extend(time_zone_values(child, f"{path}[{index}]"))
     return found
 
 
-def _check_time_zones(spec: ToolSpec, arguments: dict[str, Any]) -> None:
-    """Cal refuses a time zone that is not an IANA name; say so before sending, with the close matches."""
-    for field, value in _time_zone_values(arguments):
+def check_time_zones(spec: ToolSpec, arguments: dict[str, Any]) -> None:
+    """Cal refuses a time zone that is not an IANA name; say so before sending, with the close matches.
+
+    Run after the request is built (a bad path segment is named first) and before ``apply_cal_rules``,
+    whose format check would refuse the same value without suggesting the name meant."""
+    for field, value in time_zone_values(arguments):
         if time_zones.is_known(value):
             continue
         matches = time_zones.closest(value)

@@ -14,7 +14,7 @@ from cal_mcp.config import Settings
 from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_arguments
 from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.specs import ToolSpec
-from cal_mcp.validation import apply_cal_rules, validate_arguments
+from cal_mcp.validation import apply_cal_rules, check_time_zones, validate_arguments
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalR
     # A required argument sent as null still fails validation, naming the field.
     arguments = {k: v for k, v in arguments.items() if v is not None or k not in spec.properties or k in spec.required}
     validate_arguments(spec, arguments)
-    request = apply_cal_rules(spec, build_request(spec, arguments, ctx.config_values))
+    request = build_request(spec, arguments, ctx.config_values)
+    check_time_zones(spec, arguments)
+    request = apply_cal_rules(spec, request)
     # What error messages need to point the model at the right next step.
     request.meta.update(
         auth=spec.request.auth,
