@@ -221,3 +221,33 @@ async def test_an_sse_connection_keeps_its_own_enabled_set(dynamic_url: str) -> 
         assert names(await client.list_tools()) == META | ME_TOOLS
     async with Client(sse_client(f"{dynamic_url}/sse"), mode="legacy") as other:
         assert names(await other.list_tools()) == META
+
+
+async def test_an_agent_framework_over_stdio_in_its_default_era() -> None:
+    """pydantic-ai's own client over stdio (2026-07-28): the stdio connection is the session."""
+    from fastmcp.client.transports import StdioTransport
+    from pydantic_ai import Agent
+    from pydantic_ai.mcp import MCPToolset
+    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    seen: list[set[str]] = []
+
+    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        seen.append({t.name for t in info.function_tools})
+        if len(seen) == 1:
+            return ModelResponse(parts=[ToolCallPart("CAL_ENABLE_TOOLSETS", {"toolsets": ["me"]})])
+        if len(seen) == 2:
+            return ModelResponse(parts=[ToolCallPart("CAL_RETRIEVE_MY_INFORMATION", {})])
+        return ModelResponse(parts=[TextPart(str(messages[-1].parts[0].content))])  # type: ignore[attr-defined]
+
+    server = StdioTransport(
+        command=sys.executable, args=["-m", "cal_mcp", "--sandbox", "--dynamic-toolsets", "--log-level", "WARNING"],
+        env={"PYTHONPATH": os.environ.get("PYTHONPATH", ""), "CAL_MCP_RATE_LIMIT": "0"},
+    )
+    # Its client does not open a subscriptions/listen stream, so it hears no change: it re-lists per step.
+    agent = Agent(FunctionModel(model), toolsets=[MCPToolset(server, cache_tools=False)])
+    async with agent:
+        result = await agent.run("Who am I on Cal.com?")
+    assert seen[0] == META and seen[1] == META | ME_TOOLS
+    assert "alex@sandbox.cal.test" in result.output
