@@ -14,8 +14,8 @@ from token_footprint import figures
 DYNAMIC_START_GOAL = 1_000
 # The goals for the whole list (15,000) and the booking core (3,000) are not met yet (README, "Token
 # footprint", says what stands in the way); these ceilings are today's figures, so the list cannot grow unnoticed.
-ALL_CEILING = 18_700
-CORE_CEILING = 3_700
+ALL_CEILING = 18_500
+CORE_CEILING = 3_550
 
 
 def test_the_dynamic_start_costs_under_a_thousand_tokens(registry: Registry) -> None:

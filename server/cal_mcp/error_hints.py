@@ -106,7 +106,7 @@ RULES: tuple[HintRule, ...] = (
     HintRule(
         "slot-hold-gone", r"reserved slot with uid=.* not found",
         "Nothing to release: the hold is gone (a booking of that slot used it up, it expired, or it was already "
-        "released). Do not retry.",
+        "released), or the uid is not one CAL_RESERVE_SLOT_FOR_EVENT returned (its reservationUid). Do not retry.",
         "apps/api/v2/src/modules/slots/slots-2024-09-04/services/slots.service.ts",
     ),
     HintRule(
