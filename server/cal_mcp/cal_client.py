@@ -206,6 +206,8 @@ class CalClient:
         self.settings = settings
         self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
         self.endpoints = EndpointGuard()
+        # --auth oauth: each call carries its caller's credential (``CALLER_CREDENTIAL``); never the server's.
+        self.caller_required = False
         # The retry policy's clock and sleep; tests swap in a fake so backoff and Retry-After are checked
         # without waiting on (or racing) the wall clock.
         self.clock: Callable[[], float] = time.monotonic
@@ -232,6 +234,10 @@ class CalClient:
         caller = CALLER_CREDENTIAL.get()
         if caller is not None and auth != "oauth_client":  # --auth oauth: the signed-in caller's own credential
             return {"Authorization": f"Bearer {caller}"}, caller
+        if self.caller_required:
+            raise ConfigurationError(
+                "This request carries no signed-in user, and this multi-user server never calls Cal.com with "
+                "a credential of its own.", "Connect again and sign in.")
         if auth == "oauth_client":
             secret = self.settings.oauth_client_secret
             if secret is None:
