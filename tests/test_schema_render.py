@@ -38,7 +38,7 @@ def test_every_field_type_required_list_and_short_enum_is_listed(registry: Regis
 def test_long_enums_keep_examples_and_the_count() -> None:
     rendered = listed_schema({"type": "string", "description": "Kind.", "enum": [f"V{i}" for i in range(20)]})
     assert "enum" not in rendered
-    assert rendered["description"] == "Kind. One of 20 values, e.g. V0, V1, V2, V3, V4, V5."
+    assert rendered["description"] == "Kind. One of 20 values, e.g. V0, V1, V2."
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ is lost as a rule; only the tokens a model pays for on every prompt go:
   "E.164"): a model follows the words; the regex only repeats them.
 * ``minLength: 1``: a value that must not be empty; an empty one is refused naming the field.
 * a long ``enum`` (``LONG_ENUM`` values or more: webhook triggers, 21, in 8 tools; video apps, 29):
-  a few examples in the description instead; a value outside the list is refused with an
+  three examples and the count in the description instead; a value outside the list is refused with an
   ``isError`` that lists every valid value, so one wrong guess costs one retry.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 LONG_ENUM = 15
-EXAMPLES = 6
+EXAMPLES = 3
 
 
 def _examples(schema: dict[str, Any]) -> dict[str, Any]:
