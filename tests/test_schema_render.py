@@ -46,6 +46,8 @@ def test_long_enums_keep_examples_and_the_count() -> None:
     [
         ("CAL_RETRIEVE_MY_INFORMATION", {"surprise": 1}, "surprise"),  # additionalProperties: false
         ("CAL_CANCEL_BOOKING_VIA_UID", {"bookingUid": "", "cancellationReason": "x"}, "bookingUid"),  # minLength
+        ("CAL_FETCH_ALL_BOOKINGS", {"take": 0}, "take"),  # minimum 1
+        ("CAL_FETCH_ALL_BOOKINGS", {"skip": -1}, "skip"),  # minimum 0
         ("CAL_POST_WEBHOOK_EVENT", {"subscriberUrl": "https://hooks.example.com/cal", "active": True,
                                     "triggers": ["BOOKING_MADE"]}, "MEETING_ENDED"),  # long enum: all values
     ],

@@ -9,6 +9,8 @@ is lost as a rule; only the tokens a model pays for on every prompt go:
 * ``pattern`` on a property whose description already states the format in words ("HH:mm",
   "E.164"): a model follows the words; the regex only repeats them.
 * ``minLength: 1``: a value that must not be empty; an empty one is refused naming the field.
+* ``minimum`` 0 or 1 on an integer (``skip``, ``take``): an offset or count cannot be negative anyway, and
+  a value below is refused naming the field. Larger bounds (``maximum: 250``) stay: they say something.
 * a long ``enum`` (``LONG_ENUM`` values or more: webhook triggers, 21, in 8 tools; video apps, 29):
   three examples and the count in the description instead; a value outside the list is refused with an
   ``isError`` that lists every valid value, so one wrong guess costs one retry.
@@ -44,6 +46,8 @@ def listed_schema(schema: Any) -> Any:
         if key == "pattern" and isinstance(schema.get("description"), str):
             continue
         if key == "minLength" and value == 1:
+            continue
+        if key == "minimum" and value in (0, 1) and schema.get("type") == "integer":
             continue
         if key == "properties" and isinstance(value, dict):
             rendered[key] = {name: listed_schema(sub) for name, sub in value.items()}
