@@ -41,6 +41,20 @@ def test_long_enums_keep_examples_and_the_count() -> None:
     assert rendered["description"] == "Kind. One of 20 values, e.g. V0, V1, V2."
 
 
+def test_a_description_only_restating_the_name_is_left_out_and_one_saying_more_stays() -> None:
+    rendered = listed_schema({"type": "object", "properties": {
+        "teamIds": {"type": "array", "items": {"type": "integer"}, "description": "Team IDs."},
+        "enabled": {"type": "boolean", "description": "Enabled."},
+        "take": {"type": "integer", "description": "Page size."},
+        "name": {"type": "string", "description": "Team name."},
+        "slug": {"type": "string", "pattern": "^[a-z-]+$", "description": "Slug."},
+    }})
+    props = rendered["properties"]
+    assert "description" not in props["teamIds"] and "description" not in props["enabled"]
+    assert props["take"]["description"] == "Page size." and props["name"]["description"] == "Team name."
+    assert props["slug"]["description"] == "Slug."  # its pattern is left out, so the words stay
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments", "named"),
     [
