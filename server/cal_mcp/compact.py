@@ -18,7 +18,7 @@ from cal_mcp.output_cap import is_id_key
 FULL_ARGUMENT = "full"
 FULL_PROPERTY = {
     "type": "boolean",
-    "description": "Untrimmed result.",
+    "description": "Untrimmed.",
 }
 
 # Shape: key -> None (keep the value whole) or a nested shape (applied to a dict, or to each dict of a list).
