@@ -13,10 +13,11 @@ from token_footprint import figures, seed_names
 
 # The issue's goal for a --dynamic-toolsets start is met with room to spare.
 DYNAMIC_START_GOAL = 1_000
-# The goals for the 141 seed tools (15,000) and their booking core (3,000) are not met yet (README, "Token
-# footprint", says what stands in the way); these ceilings are today's figures, so the list cannot grow unnoticed.
-SEED_CEILING = 18_500
-SEED_CORE_CEILING = 3_550
+# The issue's goal for the booking core of the seed tools (bookings, slots, event types, me) is met.
+SEED_CORE_GOAL = 3_000
+# The goal for all 141 seed tools (15,000) is not met (README, "Token footprint", says what stands in the
+# way); this ceiling is today's figure, so the list cannot grow unnoticed.
+SEED_CEILING = 17_200
 
 
 def test_the_dynamic_start_costs_under_a_thousand_tokens(registry: Registry) -> None:
@@ -29,5 +30,5 @@ def test_the_seed_list_and_its_core_do_not_grow(registry: Registry) -> None:
     rows = figures(registry, seed_names())
     assert rows["seed"][0] == 141
     assert rows["seed"][1] <= SEED_CEILING
-    assert rows["seed core"][1] <= SEED_CORE_CEILING
+    assert rows["seed core"][1] <= SEED_CORE_GOAL
     assert rows["all"][1] < rows["all"][2]  # the model view is the smaller one
