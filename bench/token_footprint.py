@@ -93,9 +93,10 @@ def _strip(keys: set[str]) -> Callable[[Any], Any]:
     return strip
 
 
-def where_the_tokens_go(registry: Registry) -> list[tuple[str, int]]:
-    """Tokens each kind of schema content costs in the model view of all tools (removed one at a time)."""
-    tools = [model_view(t) for t in wire_tools(registry)]
+def where_the_tokens_go(registry: Registry, only: frozenset[str] | None = None) -> list[tuple[str, int]]:
+    """Tokens each kind of schema content costs in the model view of all tools, or of the tools named in ``only``
+    (removed one at a time); the last row, structure, is what is left with every description gone."""
+    tools = [model_view(t) for t in wire_tools(registry) if only is None or t["name"] in only]
     total = count(tools)
     rows = [("tool descriptions", total - count([{**t, "description": ""} for t in tools]))]
     for label, keys in (("parameter descriptions", {"description"}), ("enums", {"enum"}),
@@ -104,6 +105,9 @@ def where_the_tokens_go(registry: Registry) -> list[tuple[str, int]]:
                                                  "maxItems"})):
         stripped = [{**t, "inputSchema": _strip(keys)(copy.deepcopy(t["inputSchema"]))} for t in tools]
         rows.append((label, total - count(stripped)))
+    bare = [{**t, "description": "", "inputSchema": _strip({"description"})(copy.deepcopy(t["inputSchema"]))}
+            for t in tools]
+    rows.append(("names and structure (no descriptions)", count(bare)))
     return rows
 
 
@@ -121,9 +125,15 @@ def main() -> int:
         label = f"**{name}**" + (f" ({' + '.join(CORE)})" if name.endswith("core") else "") if name in GOALS else name
         print(f"| {label} | {tools} | {model:,}{verdict} | {model // max(tools, 1)} | {wire:,} |")
     if "--where" in sys.argv:
-        print("\n| in the model view of all tools | tokens |\n|---|---:|")
-        for label, tokens in where_the_tokens_go(registry):
-            print(f"| {label} | {tokens:,} |")
+        where = where_the_tokens_go(registry)
+        if seed is None:
+            print("\n| in the model view of all tools | tokens |\n|---|---:|")
+            for label, tokens in where:
+                print(f"| {label} | {tokens:,} |")
+        else:
+            print("\n| in the model view | all tools | seed tools |\n|---|---:|---:|")
+            for (label, tokens), (_, seeded) in zip(where, where_the_tokens_go(registry, seed), strict=True):
+                print(f"| {label} | {tokens:,} | {seeded:,} |")
     if "--per-tool" in sys.argv:
         for tool in sorted(wire_tools(registry), key=lambda t: -count([model_view(t)])):
             print(f"{count([model_view(tool)]):6d}  {tool['name']}")
