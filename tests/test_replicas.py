@@ -1,0 +1,367 @@
+"""Three replicas behind a real load balancer, sharing Redis (and PostgreSQL for OAuth), one Cal.
+
+Started here, from the machine's packages (tests/stores.py; ``.ci/run`` installs them): a private
+redis-server and PostgreSQL, a recording fake Cal (tests/recording_cal.py, its own process), three
+``python -m cal_mcp --transport http --stateless --json-response`` replicas on loopback, and
+haproxy in front of them (config generated per test: round robin, health checks on /healthz,
+``X-Served-By`` naming the replica that answered). Clients speak raw JSON-RPC over HTTP with the
+bearer token, as a deployment's clients would, concurrently.
+
+What must hold:
+
+* the requests reaching Cal for one credential, counted over every replica together, stay inside
+  that credential's rate (not the rate times the number of replicas), judged on the upstream's
+  own arrival times;
+* a replica killed (SIGKILL) while requests are in flight loses no booking and duplicates none:
+  each client gets a confirmation or a clear error, a client whose answer was lost checks before
+  booking again, and Cal ends up with exactly one booking per client; the others keep answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.stores import require_binary, running_postgres, running_redis, stop, wait_for_port
+from tests.test_shared_state import most_in_any_window
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+AUTH_TOKEN = "replica-test-bearer-token-0123456789abcdef"
+JSON_RPC_HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": "2025-11-25",
+    "Authorization": f"Bearer {AUTH_TOKEN}",
+}
+REPLICAS = ("r1", "r2", "r3")
+FIRST_SLOT = datetime(2026, 12, 1, 8, 0)
+
+
+def _env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAL_")}
+    env.update(settings)
+    return env
+
+
+def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        return subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO)
+
+
+@dataclass
+class Upstream:
+    url: str
+
+    def state(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_control/state", timeout=30).json()  # type: ignore[no-any-return]
+
+    def hold(self, on: bool) -> None:
+        httpx.post(f"{self.url}/_control/hold", json={"hold": on}, timeout=30).raise_for_status()
+
+    def requests_for(self, credential: str) -> list[dict[str, Any]]:
+        digest = hashlib.sha256(f"Bearer {credential}".encode()).hexdigest()[:16]
+        return [r for r in self.state()["requests"] if r["credential"] == digest]
+
+
+@dataclass
+class Cluster:
+    lb: str  # the load balancer's /mcp URL
+    replicas: dict[str, subprocess.Popen[bytes]]
+    logs: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("replicas")
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with running_redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def upstream(logs: Path) -> Iterator[Upstream]:
+    port = free_port()
+    log = logs / "recording-cal.log"
+    proc = _start([sys.executable, "-m", "tests.recording_cal", "--port", str(port)], _env(), log)
+    try:
+        wait_for_port(port, proc, "recording Cal", log)
+        yield Upstream(f"http://127.0.0.1:{port}")
+    finally:
+        stop(proc)
+
+
+def haproxy_config(port: int, backends: dict[str, int]) -> str:
+    servers = "\n".join(
+        f"    server {name} 127.0.0.1:{backend} check inter 200ms fall 1 rise 2" for name, backend in backends.items()
+    )
+    # retries + redispatch: a request whose connection to a dead replica failed goes to another one.
+    # haproxy never resends a request once it has been sent (its default retry-on is conn-failure),
+    # so a POST is never duplicated by the balancer.
+    return f"""global
+    maxconn 4000
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 120s
+    timeout server 120s
+    retries 3
+    option redispatch
+
+frontend mcp
+    bind 127.0.0.1:{port}
+    default_backend replicas
+
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+    http-response set-header X-Served-By %[srv_name]
+{servers}
+"""
+
+
+@contextlib.contextmanager
+def cluster(logs: Path, name: str, upstream: Upstream, **settings: str) -> Iterator[Cluster]:
+    """Three replicas (their Cal: the upstream under /r/<replica>) behind a fresh haproxy."""
+    haproxy = require_binary("haproxy", "/usr/sbin")
+    here = logs / name
+    here.mkdir()
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    ports = {replica: free_port() for replica in REPLICAS}
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for replica, port in ports.items():
+            env = _env(CAL_API_BASE_URL=f"{upstream.url}/r/{replica}", CAL_MCP_AUTH_TOKEN=AUTH_TOKEN,
+                       CAL_MCP_LOG_LEVEL="WARNING", **settings)
+            procs[replica] = _start([sys.executable, "-m", "cal_mcp", "--transport", "http", "--stateless",
+                                     "--json-response", "--port", str(port)], env, here / f"{replica}.log")
+            started.append(procs[replica])
+        for replica, port in ports.items():
+            wait_for_port(port, procs[replica], f"replica {replica}", here / f"{replica}.log")
+        lb_port = free_port()
+        config = here / "haproxy.cfg"
+        config.write_text(haproxy_config(lb_port, ports))
+        lb = _start([haproxy, "-f", str(config), "-db"], _env(), here / "haproxy.log")
+        started.append(lb)
+        wait_for_port(lb_port, lb, "haproxy", here / "haproxy.log")
+        _wait_all_up(f"http://127.0.0.1:{lb_port}/healthz")
+        yield Cluster(f"http://127.0.0.1:{lb_port}/mcp", procs, here, started)
+    finally:
+        for proc in reversed(started):
+            stop(proc)
+
+
+def _wait_all_up(healthz: str) -> None:
+    """Until haproxy has sent a health check answer from every replica (each /healthz hits the next)."""
+    seen: set[str] = set()
+    for _ in range(600):
+        with contextlib.suppress(httpx.TransportError):
+            response = httpx.get(healthz, timeout=5)
+            if response.status_code == 200:
+                seen.add(response.headers.get("x-served-by", ""))
+        if seen >= set(REPLICAS):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"haproxy never routed to every replica (saw {sorted(seen)})")
+
+
+@dataclass
+class Outcome:
+    """One client's tool call: a result (booking or error) or no usable answer from the balancer."""
+
+    client: int
+    status: int | None  # HTTP status from haproxy; None: the connection broke
+    served_by: str | None
+    result: dict[str, Any] | None = None
+
+    @property
+    def booked(self) -> dict[str, Any] | None:
+        if self.result is None or self.result.get("isError"):
+            return None
+        return self.result["structuredContent"]["data"]  # type: ignore[no-any-return]
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        if self.result is None or not self.result.get("isError"):
+            return None
+        return self.result["structuredContent"]["error"]  # type: ignore[no-any-return]
+
+
+async def call_tool(http: httpx.AsyncClient, lb: str, client: int, tool: str, arguments: dict[str, Any]) -> Outcome:
+    body = {"jsonrpc": "2.0", "id": client, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    try:
+        response = await http.post(lb, headers=JSON_RPC_HEADERS, json=body)
+    except httpx.TransportError:
+        return Outcome(client, None, None)
+    outcome = Outcome(client, response.status_code, response.headers.get("x-served-by"))
+    if response.status_code == 200:
+        reply = response.json()
+        assert "result" in reply, reply
+        outcome.result = reply["result"]
+    return outcome
+
+
+def email(client: int, run: str) -> str:
+    return f"client{client}.{run}@example.com"
+
+
+def booking_arguments(client: int, run: str) -> dict[str, Any]:
+    start = FIRST_SLOT + timedelta(minutes=30 * client)
+    return {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "eventTypeId": 7001,
+            "attendee": {"name": f"Client {client}", "email": email(client, run), "timeZone": "Europe/Paris"}}
+
+
+async def book(http: httpx.AsyncClient, lb: str, client: int, run: str) -> Outcome:
+    return await call_tool(http, lb, client, "CAL_POST_NEW_BOOKING_REQUEST", booking_arguments(client, run))
+
+
+@contextlib.asynccontextmanager
+async def clients(limit: int) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=limit)) as http:
+        yield http
+
+
+# --- the shared budget ------------------------------------------------------------------------------
+
+
+async def test_one_credentials_requests_over_all_replicas_stay_inside_its_rate(
+    logs: Path, upstream: Upstream, redis_url: str
+) -> None:
+    key, rate, run = "cal_live_replicas_rate_key_0001", 30, "rate"
+    with cluster(logs, "rate", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT=str(rate),
+                 CAL_MCP_RATE_LIMIT_MAX_WAIT="2", CAL_MCP_REDIS_URL=redis_url) as lb:
+        async with clients(60) as http:
+            outcomes = await asyncio.gather(*(book(http, lb.lb, client, run) for client in range(60)))
+        sent = upstream.requests_for(key)
+
+    assert all(o.status == 200 for o in outcomes), Counter(o.status for o in outcomes)
+    # The balancer spread the calls over all three replicas ...
+    assert Counter(o.served_by for o in outcomes).keys() == set(REPLICAS)
+    # ... and together they sent Cal exactly one credential's budget, not three.
+    booked = [o for o in outcomes if o.booked]
+    refused = [o for o in outcomes if o.error]
+    assert len(booked) == rate and len(sent) == rate
+    assert most_in_any_window([r["at"] for r in sent], 60.0) <= rate
+    assert len(refused) == 60 - rate
+    for outcome in refused:
+        assert outcome.error is not None
+        assert outcome.error["kind"] == "rate_limited", outcome.error
+        assert outcome.error["retryAfterSeconds"] >= 55  # the minute's places are gone; next in about a minute
+        assert "every replica" in outcome.error["message"]
+    # Every confirmation is a booking Cal has, and Cal has no other for this run.
+    at_cal = {b["uid"] for b in upstream.state()["bookings"]
+              if b["attendees"][0]["email"].endswith(f".{run}@example.com")}
+    assert {o.booked["uid"] for o in booked if o.booked} == at_cal
+
+
+# --- a replica killed mid-run ---------------------------------------------------------------------------
+
+
+async def _wait_until(predicate: Any, what: str) -> None:
+    for _ in range(1800):  # polls for up to ~90 s: generous, only a hung replica takes this long
+        if await asyncio.to_thread(predicate):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_replica_killed_mid_run_loses_no_booking_and_duplicates_none(
+    logs: Path, upstream: Upstream, redis_url: str
+) -> None:
+    key, run = "cal_live_replicas_kill_key_0002", "kill"
+    first_wave, second_wave = range(45), range(45, 60)
+    with cluster(logs, "kill", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT="600",
+                 CAL_MCP_RATE_LIMIT_MAX_WAIT="5", CAL_MCP_REDIS_URL=redis_url,
+                 # Held bookings wait for the whole first wave to arrive, however slow a busy machine is.
+                 CAL_MCP_READ_TIMEOUT="100", CAL_MCP_TIMEOUT="110") as lb:
+        async with clients(60) as http:
+            upstream.hold(True)
+            try:
+                wave = [asyncio.create_task(book(http, lb.lb, c, run)) for c in first_wave]
+
+                def all_held() -> bool:
+                    return sum(r["method"] == "POST" for r in upstream.requests_for(key)) == len(first_wave)
+
+                await _wait_until(all_held, "every first-wave booking to reach Cal")
+                held = Counter(r["replica"] for r in upstream.requests_for(key))
+                victim = max(held, key=lambda replica: held[replica])
+                lb.replicas[victim].send_signal(signal.SIGKILL)
+                lb.replicas[victim].wait()
+            finally:
+                upstream.hold(False)  # Cal finishes every booking it has, the victim's too
+            first = await asyncio.gather(*wave)
+            # After the kill: new clients, served by the two that are left.
+            second = await asyncio.gather(*(book(http, lb.lb, c, run) for c in second_wave))
+
+            # A client without an answer cannot know whether it booked: it checks, then books only if not.
+            lost = [o for o in first + second if o.result is None]
+            checks = await asyncio.gather(*(
+                call_tool(http, lb.lb, o.client, "CAL_FETCH_ALL_BOOKINGS", {"attendeeEmail": email(o.client, run)})
+                for o in lost))
+            rebooked = [await book(http, lb.lb, check.client, run)
+                        for check in checks if check.result is not None and not check.booked]
+
+    assert held[victim] > 0 and victim not in {o.served_by for o in second + checks + rebooked}
+    # The victim's clients saw a clear failure from the balancer (never a wrong answer) ...
+    assert len(lost) == held[victim], Counter(o.status for o in lost)
+    assert all(o.status in (502, 503, 504, None) for o in lost)
+    # ... the survivors answered every check, and every lost booking was found there: none was lost.
+    assert all(check.status == 200 and check.booked is not None for check in checks)
+    assert all(len(check.booked or []) == 1 for check in checks)
+    assert rebooked == []
+    # Everyone else got a confirmation.
+    confirmed = [o for o in first + second if o.booked]
+    assert len(confirmed) == len(first_wave) + len(second_wave) - len(lost)
+    # Cal has exactly one booking per client: none lost, none twice, none unaccounted for.
+    at_cal = [b for b in upstream.state()["bookings"] if b["attendees"][0]["email"].endswith(f".{run}@example.com")]
+    per_client = Counter(b["attendees"][0]["email"] for b in at_cal)
+    assert per_client == Counter(email(c, run) for c in [*first_wave, *second_wave])
+    confirmed_uids = {o.booked["uid"] for o in confirmed if o.booked}
+    found_uids = {check.booked[0]["uid"] for check in checks if check.booked}
+    assert confirmed_uids | found_uids == {b["uid"] for b in at_cal}
+
+
+# --- OAuth: a token minted on one replica works on every other ------------------------------------------
+
+
+def test_a_token_minted_on_one_replica_works_on_every_other(postgres_url: str, redis_url: str) -> None:
+    """HOOK (issue 12): needs the OAuth store and sign-in flow, which are not on this branch yet.
+
+    When they are: run the replicas with the OAuth store on ``postgres_url`` and ``RedisLocks`` on
+    ``redis_url`` for the Cal-token refresh; sign in through one replica, call tools with the token
+    through the others; expire the Cal token and call from every replica at once: one refresh.
+    """
+    try:
+        import cal_mcp.auth  # noqa: F401
+    except ImportError:
+        pytest.skip("issue 12's OAuth store (cal_mcp.auth) is not merged on this branch yet")
+    pytest.skip("cal_mcp.auth exists but this test has not been written against it yet")
