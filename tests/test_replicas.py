@@ -35,7 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import free_port
 from tests.stores import require_binary, running_postgres, running_redis, stop, wait_for_port
@@ -118,9 +121,17 @@ def upstream(logs: Path) -> Iterator[Upstream]:
         stop(proc)
 
 
-def haproxy_config(port: int, backends: dict[str, int]) -> str:
+# Stateful Streamable HTTP: a session lives in the replica that created it, so every request that
+# carries its Mcp-Session-Id goes there; the id is learnt from the initialize answer (README "Scaling out").
+STICKY = """    stick-table type string len 128 size 100k expire 30m
+    stick on req.hdr(mcp-session-id)
+    stick store-response res.hdr(mcp-session-id)
+"""
+
+
+def haproxy_config(port: int, backends: dict[str, int], sticky: bool = False) -> str:
     servers = "\n".join(
-        f"    server {name} 127.0.0.1:{backend} check inter 200ms fall 1 rise 2" for name, backend in backends.items()
+        f"    server {name} 127.0.0.1:{backend} check inter 300ms fall 3 rise 1" for name, backend in backends.items()
     )
     # retries + redispatch: a request whose connection to a dead replica failed goes to another one.
     # haproxy never resends a request once it has been sent (its default retry-on is conn-failure),
@@ -133,6 +144,9 @@ defaults
     timeout connect 2s
     timeout client 120s
     timeout server 120s
+    # A busy replica (its first calls load the validators) may take a while to answer /healthz; a
+    # killed one refuses the connection at once, so three failed checks still find it in a second.
+    timeout check 5s
     retries 3
     option redispatch
 
@@ -145,12 +159,13 @@ backend replicas
     option httpchk GET /healthz
     http-check expect status 200
     http-response set-header X-Served-By %[srv_name]
-{servers}
+{STICKY if sticky else ""}{servers}
 """
 
 
 @contextlib.contextmanager
-def cluster(logs: Path, name: str, upstream: Upstream, **settings: str) -> Iterator[Cluster]:
+def cluster(logs: Path, name: str, upstream: Upstream, *, stateless: bool = True, sticky: bool = False,
+            **settings: str) -> Iterator[Cluster]:
     """Three replicas (their Cal: the upstream under /r/<replica>) behind a fresh haproxy."""
     haproxy = require_binary("haproxy", "/usr/sbin")
     here = logs / name
@@ -162,14 +177,15 @@ def cluster(logs: Path, name: str, upstream: Upstream, **settings: str) -> Itera
         for replica, port in ports.items():
             env = _env(CAL_API_BASE_URL=f"{upstream.url}/r/{replica}", CAL_MCP_AUTH_TOKEN=AUTH_TOKEN,
                        CAL_MCP_LOG_LEVEL="WARNING", **settings)
-            procs[replica] = _start([sys.executable, "-m", "cal_mcp", "--transport", "http", "--stateless",
-                                     "--json-response", "--port", str(port)], env, here / f"{replica}.log")
+            mode = ["--stateless", "--json-response"] if stateless else []
+            procs[replica] = _start([sys.executable, "-m", "cal_mcp", "--transport", "http", *mode,
+                                     "--port", str(port)], env, here / f"{replica}.log")
             started.append(procs[replica])
         for replica, port in ports.items():
             wait_for_port(port, procs[replica], f"replica {replica}", here / f"{replica}.log")
         lb_port = free_port()
         config = here / "haproxy.cfg"
-        config.write_text(haproxy_config(lb_port, ports))
+        config.write_text(haproxy_config(lb_port, ports, sticky))
         lb = _start([haproxy, "-f", str(config), "-db"], _env(), here / "haproxy.log")
         started.append(lb)
         wait_for_port(lb_port, lb, "haproxy", here / "haproxy.log")
@@ -348,6 +364,42 @@ async def test_a_replica_killed_mid_run_loses_no_booking_and_duplicates_none(
     confirmed_uids = {o.booked["uid"] for o in confirmed if o.booked}
     found_uids = {check.booked[0]["uid"] for check in checks if check.booked}
     assert confirmed_uids | found_uids == {b["uid"] for b in at_cal}
+
+
+# --- stateful sessions need sticky routing -------------------------------------------------------------
+
+
+async def _session(lb: str, client: int, run: str) -> list[Any]:
+    """One handshake-era client: a session, then several calls in it."""
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {AUTH_TOKEN}"}, timeout=60)
+    async with http, Client(streamable_http_client(lb, http_client=http), mode="legacy") as mcp:
+        results = []
+        for _ in range(3):
+            me = await mcp.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
+            assert not me.is_error, me.content
+            results.append(me.structured_content)
+        booked = await mcp.call_tool("CAL_POST_NEW_BOOKING_REQUEST", booking_arguments(client, run))
+        assert not booked.is_error, booked.content
+        results.append(booked.structured_content)
+        return results
+
+
+async def test_stateful_sessions_work_behind_the_balancer_with_sticky_routing_on_the_session_id(
+    logs: Path, upstream: Upstream, redis_url: str
+) -> None:
+    settings = {"CAL_API_KEY": "cal_live_replicas_sticky_key_03", "CAL_MCP_RATE_LIMIT": "600",
+                "CAL_MCP_REDIS_URL": redis_url}
+    with cluster(logs, "sticky", upstream, stateless=False, sticky=True, **settings) as lb:
+        sessions = await asyncio.gather(*(_session(lb.lb, client, "sticky") for client in range(6)))
+    assert all(len(results) == 4 for results in sessions)
+    senders = Counter(r["replica"] for r in upstream.requests_for(settings["CAL_API_KEY"]))
+    assert len(senders) >= 2  # the six sessions were spread, each kept on its replica
+
+    # The same replicas with plain round robin: a session's next request lands where it is unknown.
+    with (cluster(logs, "not-sticky", upstream, stateless=False, sticky=False, **settings) as lb,
+          pytest.raises(Exception) as caught):  # an ExceptionGroup from the SDK client
+        await _session(lb.lb, 99, "not-sticky")
+    assert "Session not found" in repr(caught.value)
 
 
 # --- OAuth: a token minted on one replica works on every other ------------------------------------------
