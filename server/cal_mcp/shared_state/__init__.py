@@ -9,11 +9,15 @@ Cal token once, not once per replica). ``redis`` is imported only when a URL is 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cal_mcp.config import Settings
     from cal_mcp.shared_state.redis_locks import RedisLocks
+
+
+log = logging.getLogger("cal_mcp.shared_state")
 
 
 class Budget(Protocol):
@@ -32,7 +36,10 @@ def rate_budget_for(settings: Settings) -> Budget:
     from cal_mcp.shared_state.redis_budget import RedisRateBudget
     from cal_mcp.shared_state.redis_conn import RedisTarget
 
-    return RedisRateBudget(RedisTarget.from_settings(settings), per_minute, max_wait)
+    target = RedisTarget.from_settings(settings)
+    log.info("rate budget toward Cal: %d requests a minute per credential, shared by every replica in Redis at %s",
+             per_minute, target.where)
+    return RedisRateBudget(target, per_minute, max_wait)
 
 
 def locks_for(settings: Settings) -> RedisLocks | None:
