@@ -299,6 +299,41 @@ async def test_one_credentials_requests_over_all_replicas_stay_inside_its_rate(
     assert {o.booked["uid"] for o in booked if o.booked} == at_cal
 
 
+async def test_over_more_than_a_minute_no_minute_at_cal_holds_more_than_the_rate(
+    logs: Path, upstream: Upstream, redis_url: str
+) -> None:
+    """Clients keep booking for over a minute, retrying when told to: Cal's every 60 s stays within the rate."""
+    key, rate, run = "cal_live_replicas_minute_key_04", 20, "minute"
+    loop = asyncio.get_running_loop()
+    with cluster(logs, "minute", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT=str(rate),
+                 CAL_MCP_RATE_LIMIT_MAX_WAIT="3", CAL_MCP_REDIS_URL=redis_url) as lb:
+        async with clients(30) as http:
+            start = loop.time()
+            numbers = iter(range(10_000))
+
+            async def keep_booking() -> list[Outcome]:
+                seen = []
+                # Until the budget has granted places in a second minute (arrival times show it below).
+                while loop.time() - start < 75:
+                    outcome = await book(http, lb.lb, next(numbers), run)
+                    seen.append(outcome)
+                    if outcome.error:
+                        assert outcome.error["kind"] == "rate_limited", outcome.error
+                        await asyncio.sleep(min(outcome.error["retryAfterSeconds"], 5))
+                return seen
+
+            outcomes = [o for group in await asyncio.gather(*(keep_booking() for _ in range(30))) for o in group]
+        sent = upstream.requests_for(key)
+
+    times = sorted(r["at"] for r in sent)
+    assert all(o.status == 200 for o in outcomes)
+    assert len({r["replica"] for r in sent}) == 3  # all three replicas sent Cal some of them
+    assert times[-1] - times[0] >= 60  # the run went past one minute at Cal
+    assert len(sent) > rate  # and the budget opened again after it
+    assert most_in_any_window(times, 60.0) <= rate  # yet no 60 s at Cal ever held more than the rate
+    assert len(sent) == sum(1 for o in outcomes if o.booked)
+
+
 # --- a replica killed mid-run ---------------------------------------------------------------------------
 
 
