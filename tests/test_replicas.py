@@ -90,6 +90,7 @@ class Cluster:
     replicas: dict[str, subprocess.Popen[bytes]]
     logs: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    direct: dict[str, str] = field(default_factory=dict)  # each replica's own base URL, bypassing haproxy
 
 
 @pytest.fixture(scope="module")
@@ -165,32 +166,32 @@ backend replicas
 
 @contextlib.contextmanager
 def cluster(logs: Path, name: str, upstream: Upstream, *, stateless: bool = True, sticky: bool = False,
-            **settings: str) -> Iterator[Cluster]:
+            lb_port: int | None = None, args: tuple[str, ...] = (), **settings: str) -> Iterator[Cluster]:
     """Three replicas (their Cal: the upstream under /r/<replica>) behind a fresh haproxy."""
     haproxy = require_binary("haproxy", "/usr/sbin")
     here = logs / name
     here.mkdir()
     procs: dict[str, subprocess.Popen[bytes]] = {}
     ports = {replica: free_port() for replica in REPLICAS}
+    lb_port = lb_port or free_port()
     started: list[subprocess.Popen[bytes]] = []
     try:
         for replica, port in ports.items():
-            env = _env(CAL_API_BASE_URL=f"{upstream.url}/r/{replica}", CAL_MCP_AUTH_TOKEN=AUTH_TOKEN,
-                       CAL_MCP_LOG_LEVEL="WARNING", **settings)
+            env = _env(CAL_API_BASE_URL=f"{upstream.url}/r/{replica}", CAL_MCP_LOG_LEVEL="WARNING", **settings)
             mode = ["--stateless", "--json-response"] if stateless else []
-            procs[replica] = _start([sys.executable, "-m", "cal_mcp", "--transport", "http", *mode,
+            procs[replica] = _start([sys.executable, "-m", "cal_mcp", "--transport", "http", *mode, *args,
                                      "--port", str(port)], env, here / f"{replica}.log")
             started.append(procs[replica])
         for replica, port in ports.items():
             wait_for_port(port, procs[replica], f"replica {replica}", here / f"{replica}.log")
-        lb_port = free_port()
         config = here / "haproxy.cfg"
         config.write_text(haproxy_config(lb_port, ports, sticky))
         lb = _start([haproxy, "-f", str(config), "-db"], _env(), here / "haproxy.log")
         started.append(lb)
         wait_for_port(lb_port, lb, "haproxy", here / "haproxy.log")
         _wait_all_up(f"http://127.0.0.1:{lb_port}/healthz")
-        yield Cluster(f"http://127.0.0.1:{lb_port}/mcp", procs, here, started)
+        yield Cluster(f"http://127.0.0.1:{lb_port}/mcp", procs, here, started,
+                      {replica: f"http://127.0.0.1:{port}" for replica, port in ports.items()})
     finally:
         for proc in reversed(started):
             stop(proc)
@@ -273,7 +274,7 @@ async def test_one_credentials_requests_over_all_replicas_stay_inside_its_rate(
     logs: Path, upstream: Upstream, redis_url: str
 ) -> None:
     key, rate, run = "cal_live_replicas_rate_key_0001", 30, "rate"
-    with cluster(logs, "rate", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT=str(rate),
+    with cluster(logs, "rate", upstream, CAL_API_KEY=key, CAL_MCP_AUTH_TOKEN=AUTH_TOKEN, CAL_MCP_RATE_LIMIT=str(rate),
                  CAL_MCP_RATE_LIMIT_MAX_WAIT="2", CAL_MCP_REDIS_URL=redis_url) as lb:
         async with clients(60) as http:
             outcomes = await asyncio.gather(*(book(http, lb.lb, client, run) for client in range(60)))
@@ -305,7 +306,7 @@ async def test_over_more_than_a_minute_no_minute_at_cal_holds_more_than_the_rate
     """Clients keep booking for over a minute, retrying when told to: Cal's every 60 s stays within the rate."""
     key, rate, run = "cal_live_replicas_minute_key_04", 20, "minute"
     loop = asyncio.get_running_loop()
-    with cluster(logs, "minute", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT=str(rate),
+    with cluster(logs, "minute", upstream, CAL_API_KEY=key, CAL_MCP_AUTH_TOKEN=AUTH_TOKEN, CAL_MCP_RATE_LIMIT=str(rate),
                  CAL_MCP_RATE_LIMIT_MAX_WAIT="3", CAL_MCP_REDIS_URL=redis_url) as lb:
         async with clients(30) as http:
             start = loop.time()
@@ -350,7 +351,7 @@ async def test_a_replica_killed_mid_run_loses_no_booking_and_duplicates_none(
 ) -> None:
     key, run = "cal_live_replicas_kill_key_0002", "kill"
     first_wave, second_wave = range(45), range(45, 60)
-    with cluster(logs, "kill", upstream, CAL_API_KEY=key, CAL_MCP_RATE_LIMIT="600",
+    with cluster(logs, "kill", upstream, CAL_API_KEY=key, CAL_MCP_AUTH_TOKEN=AUTH_TOKEN, CAL_MCP_RATE_LIMIT="600",
                  CAL_MCP_RATE_LIMIT_MAX_WAIT="5", CAL_MCP_REDIS_URL=redis_url,
                  # Held bookings wait for the whole first wave to arrive, however slow a busy machine is.
                  CAL_MCP_READ_TIMEOUT="100", CAL_MCP_TIMEOUT="110") as lb:
@@ -422,7 +423,8 @@ async def _session(lb: str, client: int, run: str) -> list[Any]:
 async def test_stateful_sessions_work_behind_the_balancer_with_sticky_routing_on_the_session_id(
     logs: Path, upstream: Upstream, redis_url: str
 ) -> None:
-    settings = {"CAL_API_KEY": "cal_live_replicas_sticky_key_03", "CAL_MCP_RATE_LIMIT": "600",
+    settings = {"CAL_API_KEY": "cal_live_replicas_sticky_key_03", "CAL_MCP_AUTH_TOKEN": AUTH_TOKEN,
+                "CAL_MCP_RATE_LIMIT": "600",
                 "CAL_MCP_REDIS_URL": redis_url}
     with cluster(logs, "sticky", upstream, stateless=False, sticky=True, **settings) as lb:
         sessions = await asyncio.gather(*(_session(lb.lb, client, "sticky") for client in range(6)))
