@@ -15,7 +15,7 @@ import cal_mcp.sandbox
 PACKAGE = "cal_mcp.sandbox"
 ROOT = Path(cal_mcp.sandbox.__file__).parent
 # Top-level modules that are neither layers below the routes nor domain logic.
-ENTRY_POINTS = {"app", "inprocess", "__main__"}
+ENTRY_POINTS = {"app", "inprocess", "__main__", "accounts"}
 HTTP_MODULES = {"http"}
 # What every layer may import.
 BASE_MODULES = {"clock", "errors"}

@@ -20,6 +20,7 @@ from cal_mcp.registry import Registry
 if TYPE_CHECKING:
     import httpx
 
+    from cal_mcp.auth.caller import CallerGate
     from cal_mcp.cal_client import CalClient
 
 log = logging.getLogger("cal_mcp")
@@ -41,6 +42,8 @@ class CalMcpApp:
         self._transport = transport
         self._base_url = base_url
         self._client: CalClient | None = None
+        # --auth oauth: scopes filter the tools, and each call runs with its caller's Cal credential.
+        self.caller: CallerGate | None = None
 
     def client(self) -> CalClient:
         if self._client is None:
@@ -87,11 +90,13 @@ class CalMcpApp:
         async def on_list_tools(
             ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
         ) -> types.ListToolsResult:
-            return listed
+            return self.caller.list_tools(ctx, listed) if self.caller else listed
 
         async def on_call_tool(
             ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
         ) -> types.CallToolResult:
+            if self.caller is not None:
+                return await self.caller.call_tool(ctx, params.name, params.arguments, self.call_tool)
             return await self.call_tool(params.name, params.arguments)
 
         async def on_list_prompts(

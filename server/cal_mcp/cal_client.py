@@ -21,6 +21,7 @@ import anyio
 import httpx
 
 from cal_mcp import __version__
+from cal_mcp.auth.context import CALLER_CREDENTIAL
 from cal_mcp.config import Settings
 from cal_mcp.errors import (
     BadResponseError,
@@ -228,6 +229,9 @@ class CalClient:
 
     def _credentials(self, auth: str) -> tuple[dict[str, str], str]:
         """Auth headers for this call, and the credential the rate budget is kept for."""
+        caller = CALLER_CREDENTIAL.get()
+        if caller is not None and auth != "oauth_client":  # --auth oauth: the signed-in caller's own credential
+            return {"Authorization": f"Bearer {caller}"}, caller
         if auth == "oauth_client":
             secret = self.settings.oauth_client_secret
             if secret is None:
@@ -255,14 +259,16 @@ class CalClient:
         the OAuth client secret (in an error message, a body) must not hand it to the model. Only
         the configured values are masked; fresh credentials a tool exists to return are not them.
         """
+        caller = CALLER_CREDENTIAL.get()
+        secrets = self._secrets if caller is None else (*self._secrets, caller)
         try:
             response = await self._send(request, auth)
         except CalMcpError as exc:
             for name, value in vars(exc).items():
-                setattr(exc, name, redact(value, self._secrets))
-            exc.args = redact(exc.args, self._secrets)
+                setattr(exc, name, redact(value, secrets))
+            exc.args = redact(exc.args, secrets)
             raise
-        return CalResponse(response.status, _redact_body(response.body, self._secrets))
+        return CalResponse(response.status, _redact_body(response.body, secrets))
 
     async def _send(self, request: CalRequest, auth: str) -> CalResponse:
         auth_headers, credential = self._credentials(auth)

@@ -41,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--read-only", action="store_true", help="serve only read-only tools (wins over the rest)")
     parser.add_argument("--sandbox", action="store_true",
                         help="answer from the embedded Cal.com emulator: fake data, no account, no real calendar")
+    parser.add_argument("--auth", choices=("none", "oauth"), default=os.environ.get("CAL_MCP_AUTH", "none"),
+                        help="oauth: remote multi-user mode for sse/http, each person signs in with their own "
+                             "Cal.com account (README: Remote multi-user); none (default): one CAL_API_KEY")
     parser.add_argument("--allow-unauthenticated", action="store_true",
                         help="allow binding a non-loopback address without CAL_MCP_AUTH_TOKEN")
     parser.add_argument("--stateless", action="store_true",
@@ -117,8 +120,11 @@ def _main(argv: list[str] | None) -> int:
 
     from cal_mcp.transports import is_loopback
 
+    if args.auth == "oauth" and args.transport == "stdio":
+        print("cal-mcp: --auth oauth needs --transport http or sse (stdio has one local user).", file=sys.stderr)
+        return 2
     if args.transport != "stdio" and not is_loopback(args.host) and settings.auth_token is None \
-            and not args.allow_unauthenticated:
+            and not args.allow_unauthenticated and args.auth != "oauth":
         print(
             f"cal-mcp: refusing to serve {args.host} without authentication: set CAL_MCP_AUTH_TOKEN "
             "(clients then send Authorization: Bearer <token>) or pass --allow-unauthenticated.",
@@ -129,6 +135,17 @@ def _main(argv: list[str] | None) -> int:
     from cal_mcp.app import CalMcpApp
 
     app = CalMcpApp(settings, registry)
+    oauth = None
+    extra_hosts = _split(args.allowed_hosts)
+    if args.auth == "oauth":
+        from cal_mcp.auth.wiring import OAuthConfigError, start_oauth_mode
+
+        try:
+            app, oauth, public_hosts = start_oauth_mode(settings, registry, host=args.host, port=args.port)
+        except (OAuthConfigError, ValueError) as exc:
+            print(f"cal-mcp: --auth oauth: {exc}", file=sys.stderr)
+            return 2
+        extra_hosts += public_hosts
     if settings.sandbox:
         log.info("SANDBOX MODE: answers come from the embedded Cal.com emulator with fake data; "
                  "no real Cal.com account or calendar is touched.")
@@ -152,5 +169,5 @@ def _main(argv: list[str] | None) -> int:
           f"--cli http://{url_host}:{args.port}/mcp --method tools/list", file=sys.stderr, flush=True)
     _ready_to_serve()
     run_http(app, host=args.host, port=args.port, stateless=args.stateless, json_response=args.json_response,
-             extra_hosts=_split(args.allowed_hosts))
+             extra_hosts=extra_hosts, oauth=oauth)
     return 0

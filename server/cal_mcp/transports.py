@@ -28,6 +28,7 @@ from cal_mcp.stdio_lines import StdinLines
 
 if TYPE_CHECKING:
     from cal_mcp.app import CalMcpApp
+    from cal_mcp.auth.wiring import OAuthMode
     from cal_mcp.config import Settings
 
 log = logging.getLogger("cal_mcp.transport")
@@ -120,13 +121,16 @@ def http_app(
     json_response: bool = False,
     extra_hosts: Sequence[str] = (),
     clock: Clock = time.monotonic,
+    oauth: OAuthMode | None = None,
 ) -> Starlette:
     """Streamable HTTP at ``/mcp``, legacy SSE at ``GET /sse`` + ``POST /messages/``, and ``/healthz``.
 
     ``clock`` times session idleness and body deadlines; ``app.state.sessions`` reaps idle sessions.
+    ``oauth`` (``--auth oauth``): its routes are added and every MCP endpoint requires one of its tokens.
     """
     from mcp.server.sse import SseServerTransport
     from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+    from starlette.routing import request_response
 
     settings = app.settings
     server = app.build_server()
@@ -176,8 +180,13 @@ def http_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "tools": len(app.registry.specs), "sandbox": app.settings.sandbox})
 
+    def protect(endpoint: ASGIApp) -> ASGIApp:
+        return oauth.protect(endpoint) if oauth is not None else endpoint
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if oauth is not None:
+            await oauth.start()
         async with manager.run(), anyio.create_task_group() as reaper:
             if not stateless:
                 reaper.start_soon(sessions.reap_every, max(0.5, min(30.0, settings.session_idle_timeout / 4)))
@@ -186,19 +195,23 @@ def http_app(
             finally:
                 reaper.cancel_scope.cancel()
                 await app.aclose()
+                if oauth is not None:
+                    await oauth.stop()
 
     starlette = Starlette(
         routes=[
-            Route("/mcp", endpoint=guarded(sessions)),
-            Route("/sse", endpoint=handle_sse, methods=["GET"]),
-            Mount("/messages/", app=guarded(sse.handle_post_message)),
+            Route("/mcp", endpoint=protect(guarded(sessions))),
+            Route("/sse", endpoint=handle_sse if oauth is None else oauth.protect(request_response(handle_sse)),
+                  methods=["GET"]),
+            Mount("/messages/", app=protect(guarded(sse.handle_post_message))),
             Route("/healthz", endpoint=healthz, methods=["GET"]),
+            *(oauth.routes() if oauth is not None else ()),
         ],
         lifespan=lifespan,
     )
     starlette.state.sessions = sessions
     token = app.settings.auth_token
-    if token is not None:
+    if token is not None and oauth is None:
         starlette.add_middleware(BearerAuth, token=token.get_secret_value())
     return starlette
 
@@ -222,11 +235,11 @@ class _CallsInFlight:
 
 
 def run_http(app: CalMcpApp, *, host: str, port: int, stateless: bool = False, json_response: bool = False,
-             extra_hosts: Sequence[str] = (), shutdown_grace: int = 10) -> None:
+             extra_hosts: Sequence[str] = (), shutdown_grace: int = 10, oauth: OAuthMode | None = None) -> None:
     import uvicorn
 
     asgi = http_app(app, host=host, port=port, stateless=stateless, json_response=json_response,
-                    extra_hosts=extra_hosts)
+                    extra_hosts=extra_hosts, oauth=oauth)
     calls = _CallsInFlight(asgi)
 
     class GracefulServer(uvicorn.Server):

@@ -24,10 +24,13 @@ class CallContext:
     @property
     def config_values(self) -> dict[str, str | None]:
         """Values ``fromConfig`` may read (secrets unwrapped only here, for the request body)."""
+        from cal_mcp.auth.context import CALLER_CREDENTIAL
+
         key = self.settings.api_key
+        caller = CALLER_CREDENTIAL.get()  # --auth oauth: the caller's own credential, never the server's
         return {
             "oauth_client_id": self.settings.oauth_client_id,
-            "api_key": key.get_secret_value() if key else None,
+            "api_key": caller if caller is not None else key.get_secret_value() if key else None,
         }
 
 
