@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import httpx2
@@ -41,6 +42,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import free_port
+from tests.oauth_support import Grant, authorize_url, exchange, hidden_fields, pkce, query_of
 from tests.stores import require_binary, running_postgres, running_redis, stop, wait_for_port
 from tests.test_shared_state import most_in_any_window
 
@@ -424,7 +426,7 @@ async def test_stateful_sessions_work_behind_the_balancer_with_sticky_routing_on
     logs: Path, upstream: Upstream, redis_url: str
 ) -> None:
     settings = {"CAL_API_KEY": "cal_live_replicas_sticky_key_03", "CAL_MCP_AUTH_TOKEN": AUTH_TOKEN,
-                "CAL_MCP_RATE_LIMIT": "600",
+                "CAL_MCP_REDIS_URL": redis_url, "CAL_MCP_RATE_LIMIT": "600",
                 "CAL_MCP_REDIS_URL": redis_url}
     with cluster(logs, "sticky", upstream, stateless=False, sticky=True, **settings) as lb:
         sessions = await asyncio.gather(*(_session(lb.lb, client, "sticky") for client in range(6)))
@@ -442,15 +444,88 @@ async def test_stateful_sessions_work_behind_the_balancer_with_sticky_routing_on
 # --- OAuth: a token minted on one replica works on every other ------------------------------------------
 
 
-def test_a_token_minted_on_one_replica_works_on_every_other(postgres_url: str, redis_url: str) -> None:
-    """HOOK (issue 12): needs the OAuth store and sign-in flow, which are not on this branch yet.
+async def _cal_sign_in(public: str, account: str) -> tuple[Grant, list[str]]:
+    """A person signs in with Cal.com through the balancer; returns the code grant and who served each step."""
+    served: list[str] = []
+    redirect = "http://127.0.0.1:9/callback"
+    async with httpx.AsyncClient(follow_redirects=False, timeout=60) as browser:
 
-    When they are: run the replicas with the OAuth store on ``postgres_url`` and ``RedisLocks`` on
-    ``redis_url`` for the Cal-token refresh; sign in through one replica, call tools with the token
-    through the others; expire the Cal token and call from every replica at once: one refresh.
+        async def step(method: str, url: str, **kwargs: Any) -> httpx.Response:
+            response = await browser.request(method, url, **kwargs)
+            if url.startswith(public):
+                served.append(response.headers.get("x-served-by", "?"))
+            return response
+
+        registered = await step("POST", f"{public}/register", json={
+            "redirect_uris": [redirect], "client_name": "Replica test", "token_endpoint_auth_method": "none"})
+        assert registered.status_code == 201, registered.text
+        client_id = registered.json()["client_id"]
+        verifier, challenge = pkce()
+        start = authorize_url(public, client_id, redirect, challenge)
+        response = await step("GET", start)
+        assert response.status_code == 302, response.text
+        signin = urljoin(start, response.headers["location"])
+        response = await step("GET", signin)
+        assert response.status_code == 200, response.text
+        response = await step("POST", urljoin(signin, "/signin/cal"), data=hidden_fields(response.text))
+        assert response.status_code == 303, response.text
+        # At Cal's authorize page (the recording Cal approves at once, as the account named here).
+        response = await step("GET", f"{response.headers['location']}&login_hint={account}")
+        assert response.status_code == 302, response.text
+        response = await step("GET", response.headers["location"])  # cal-mcp's callback: the code exchange
+        assert response.status_code == 303, response.text
+        consent = urljoin(signin, response.headers["location"])
+        response = await step("GET", consent)
+        assert response.status_code == 200, response.text
+        response = await step("POST", urljoin(signin, "/consent"),
+                              data={**hidden_fields(response.text), "decision": "approve", "access": "full"})
+        assert response.status_code == 303, response.text
+        query = query_of(response.headers["location"])
+    return Grant(client_id, redirect, verifier, query["code"]), served
+
+
+async def _me_via(http: httpx.AsyncClient, base: str, token: str) -> httpx.Response:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "CAL_RETRIEVE_MY_INFORMATION", "arguments": {}}}
+    return await http.post(f"{base}/mcp", json=body, headers={**JSON_RPC_HEADERS, "Authorization": f"Bearer {token}"})
+
+
+async def test_a_token_minted_on_one_replica_works_on_every_other(
+    logs: Path, upstream: Upstream, redis_url: str, postgres_url: str
+) -> None:
+    """The OAuth store in PostgreSQL, the Cal-token refresh lock in Redis, shared by three replicas.
+
+    The whole sign-in goes through the balancer, so its steps land on different replicas; the token
+    it mints then works on each replica called directly. The Cal token from sign-in is already within
+    cal-mcp's refresh margin, so the first calls, made at once on all three replicas, must refresh it:
+    exactly once over all of them (Cal's refresh tokens are single-use; a second refresh would fail).
     """
-    try:
-        import cal_mcp.auth  # noqa: F401
-    except ImportError:
-        pytest.skip("issue 12's OAuth store (cal_mcp.auth) is not merged on this branch yet")
-    pytest.skip("cal_mcp.auth exists but this test has not been written against it yet")
+    from cal_mcp.auth.crypto import new_key
+
+    lb_port = free_port()
+    public = f"http://127.0.0.1:{lb_port}"
+    settings = {
+        "CAL_MCP_PUBLIC_URL": public, "CAL_MCP_DATABASE_URL": postgres_url, "CAL_MCP_ENCRYPTION_KEYS": new_key(),
+        "CAL_MCP_CAL_OAUTH_CLIENT_ID": "cal-mcp-replicas", "CAL_MCP_CAL_OAUTH_CLIENT_SECRET": "replicas-secret-0123",
+        "CAL_MCP_CAL_OAUTH_AUTHORIZE_URL": f"{upstream.url}/oauth/authorize",
+        "CAL_MCP_REDIS_URL": redis_url, "CAL_MCP_RATE_LIMIT": "600",
+    }
+    with cluster(logs, "oauth", upstream, lb_port=lb_port, args=("--auth", "oauth"), **settings) as lb:
+        grant, served = await _cal_sign_in(public, "ana.replica")
+        async with httpx.AsyncClient(timeout=60) as http:
+            minted = await exchange(http, public, grant)
+            assert minted.status_code == 200, minted.text
+            token = minted.json()["access_token"]
+            answers = await asyncio.gather(*(_me_via(http, lb.direct[replica], token)
+                                             for replica in REPLICAS for _ in range(4)))
+            stranger = await _me_via(http, lb.direct["r2"], "cmcp_at_not-a-token")
+
+    assert len(set(served)) >= 2, served  # the sign-in itself went through several replicas
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        result = answer.json()["result"]
+        assert not result.get("isError"), result
+        assert result["structuredContent"]["data"]["username"] == "ana.replica"
+    refreshes = upstream.state()["refreshes"]
+    assert refreshes == [{"account": "ana.replica", "accepted": True}]  # one refresh, by one replica, for all
+    assert stranger.status_code == 401
