@@ -16,9 +16,13 @@ Load: 50 concurrent clients (2026-07-28 requests, raw wire client: bench/mcp_wir
 ``--calls`` calls per burst. The rounds are interleaved (each round runs one burst of every setup,
 in a shuffled order) and the table shows, per setup, the median over rounds and the spread
 (min-max). Then: the budget alone, per call, in this process: ``RateBudget.acquire`` against
-``RedisRateBudget.acquire`` (one round trip to a local redis-server), sequential.
+``RedisRateBudget.acquire`` (one round trip to a local redis-server), sequential. Last, the store of
+the OAuth mode (``--auth oauth``), per call: the two reads each call makes there (its bearer token,
+then its user's Cal credential) on SQLite (one machine) against PostgreSQL (what replicas share),
+both local, sequential.
 
-Needs ``redis-server`` and ``haproxy`` on PATH (Debian packages of the same names).
+Needs ``redis-server`` and ``haproxy`` on PATH, and PostgreSQL's server binaries (Debian packages
+redis-server, haproxy, postgresql; tests/stores.py starts PostgreSQL as the ``postgres`` user under root).
 
     python bench/replicas.py            # 5 rounds of 50 clients x 20 calls per setup
     python bench/replicas.py --quick    # 2 rounds of 50 x 5
@@ -40,6 +44,7 @@ from pathlib import Path
 from _common import (
     BENCH,
     PYTHON,
+    REPO,
     Children,
     child_env,
     free_port,
@@ -51,6 +56,9 @@ from _common import (
     wait_for_port,
 )
 from mcp_wire import WireClient
+
+sys.path.insert(0, str(REPO))  # tests/stores.py: PostgreSQL started as the tests start it
+from tests.stores import running_postgres
 
 CONCURRENCY = 50
 TOOL = "CAL_RETRIEVE_MY_INFORMATION"
@@ -158,6 +166,38 @@ async def budget_cost(redis_url: str, rounds: int, calls: int) -> dict[str, list
     return samples
 
 
+async def store_cost(postgres_url: str, workdir: Path, rounds: int, calls: int) -> dict[str, list[float]]:
+    """Microseconds per call for the OAuth mode's per-call reads, SQLite and PostgreSQL, interleaved rounds."""
+    from cal_mcp.auth.store import TokenRecord, UserRecord, open_store
+
+    now = time.time()
+    user = UserRecord(user_id="u_bench", cal_user_id="1001", kind="api_key", access_enc="x" * 120, refresh_enc=None,
+                      cal_expires_at=None, display_name="Bench", created_at=now, updated_at=now)
+    token = TokenRecord(token_hash="h" * 64, kind="access", family_id="f_bench", client_id="c_bench",
+                        user_id="u_bench", scopes="cal:read cal:write", resource="http://127.0.0.1",
+                        expires_at=now + 3600, used_at=None, revoked=False)
+    stores = {"SQLite": open_store(f"sqlite:///{workdir / 'auth.db'}"), "PostgreSQL": open_store(postgres_url)}
+    for store in stores.values():
+        await store.setup()
+        await store.upsert_user(user)
+        await store.create_family("f_bench", "u_bench", "c_bench", now)
+        await store.save_token(token)
+    samples: dict[str, list[float]] = {name: [] for name in stores}
+    for _ in range(rounds):
+        order = list(stores)
+        random.shuffle(order)
+        for name in order:
+            store = stores[name]
+            start = time.perf_counter()
+            for _ in range(calls):
+                found = await store.get_token(token.token_hash)
+                assert found is not None and await store.get_user(found.user_id) is not None
+            samples[name].append((time.perf_counter() - start) / calls * 1e6)
+    for store in stores.values():
+        await store.close()
+    return samples
+
+
 def spread(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
     return (f"{median(values) * scale:.{digits}f} ({min(values) * scale:.{digits}f}–"
             f"{max(values) * scale:.{digits}f})")
@@ -194,6 +234,11 @@ async def bench(args: argparse.Namespace) -> int:
                 print(table(["budget", "µs per acquire"], [[name, spread(v)] for name, v in cost.items()]))
                 added = median(cost["Redis"]) - median(cost["in-process"])
                 print(f"\nRedis adds {added:.0f} µs per Cal request (one EVALSHA round trip on loopback).")
+            with running_postgres() as postgres_url:
+                reads = await store_cost(postgres_url, workdir, max(rounds, 5), 100 if args.quick else 500)
+            with section("--auth oauth: the store's two reads per call (token, then user), sequential: "
+                         "µs per call, median (min–max) over rounds"):
+                print(table(["store", "µs per call"], [[name, spread(v)] for name, v in reads.items()]))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
