@@ -64,7 +64,7 @@ class Recorder:
             "credential": hashlib.sha256(auth.encode()).hexdigest()[:16],
         })
 
-    def book(self, body: dict[str, Any]) -> dict[str, Any]:
+    def book(self, body: dict[str, Any], credential: str) -> dict[str, Any]:
         start = datetime.fromisoformat(str(body["start"]).replace("Z", "+00:00"))
         booking_id = next(self.ids)
         attendee = body.get("attendee") or {}
@@ -78,7 +78,7 @@ class Recorder:
             "hosts": [{"id": 1001, "name": "Hosting User", "email": "host@example.com"}],
             "createdAt": datetime.now().astimezone().isoformat(),
         }
-        self.bookings.append(booking)
+        self.bookings.append({**booking, "credential": credential})
         return booking
 
 
@@ -95,7 +95,8 @@ def create_app() -> Starlette:
                 await rec.released.wait()
             finally:
                 rec.waiting -= 1
-            return JSONResponse({"status": "success", "data": rec.book(body)}, status_code=201)
+            credential = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:16]
+            return JSONResponse({"status": "success", "data": rec.book(body, credential)}, status_code=201)
         if request.method == "GET" and path == "/v2/bookings":
             email = request.query_params.get("attendeeEmail")
             found = [b for b in rec.bookings if email is None or b["attendees"][0]["email"] == email]

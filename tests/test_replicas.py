@@ -426,8 +426,7 @@ async def test_stateful_sessions_work_behind_the_balancer_with_sticky_routing_on
     logs: Path, upstream: Upstream, redis_url: str
 ) -> None:
     settings = {"CAL_API_KEY": "cal_live_replicas_sticky_key_03", "CAL_MCP_AUTH_TOKEN": AUTH_TOKEN,
-                "CAL_MCP_REDIS_URL": redis_url, "CAL_MCP_RATE_LIMIT": "600",
-                "CAL_MCP_REDIS_URL": redis_url}
+                "CAL_MCP_REDIS_URL": redis_url, "CAL_MCP_RATE_LIMIT": "600"}
     with cluster(logs, "sticky", upstream, stateless=False, sticky=True, **settings) as lb:
         sessions = await asyncio.gather(*(_session(lb.lb, client, "sticky") for client in range(6)))
     assert all(len(results) == 4 for results in sessions)
@@ -484,10 +483,15 @@ async def _cal_sign_in(public: str, account: str) -> tuple[Grant, list[str]]:
     return Grant(client_id, redirect, verifier, query["code"]), served
 
 
-async def _me_via(http: httpx.AsyncClient, base: str, token: str) -> httpx.Response:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "CAL_RETRIEVE_MY_INFORMATION", "arguments": {}}}
-    return await http.post(f"{base}/mcp", json=body, headers={**JSON_RPC_HEADERS, "Authorization": f"Bearer {token}"})
+async def _tool_via(http: httpx.AsyncClient, base: str, token: str, tool: str, arguments: dict[str, Any]
+                   ) -> dict[str, Any]:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    response = await http.post(f"{base}/mcp", json=body,
+                               headers={**JSON_RPC_HEADERS, "Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()["result"]
+    assert not result.get("isError"), result
+    return result["structuredContent"]["data"]  # type: ignore[no-any-return]
 
 
 async def test_a_token_minted_on_one_replica_works_on_every_other(
@@ -495,10 +499,12 @@ async def test_a_token_minted_on_one_replica_works_on_every_other(
 ) -> None:
     """The OAuth store in PostgreSQL, the Cal-token refresh lock in Redis, shared by three replicas.
 
-    The whole sign-in goes through the balancer, so its steps land on different replicas; the token
-    it mints then works on each replica called directly. The Cal token from sign-in is already within
-    cal-mcp's refresh margin, so the first calls, made at once on all three replicas, must refresh it:
-    exactly once over all of them (Cal's refresh tokens are single-use; a second refresh would fail).
+    Four people sign in at once through the balancer, so the steps of each sign-in land on different
+    replicas; the token each gets then works on every replica called directly. The Cal token from
+    sign-in is already within cal-mcp's refresh margin, so each person's first calls, made at once
+    on all three replicas, must refresh it: exactly once per person over all replicas (Cal's refresh
+    tokens are single-use; a second refresh would fail and the person would be told to sign in again).
+    Then each books through the balancer, with their own Cal credential.
     """
     from cal_mcp.auth.crypto import new_key
 
@@ -510,22 +516,35 @@ async def test_a_token_minted_on_one_replica_works_on_every_other(
         "CAL_MCP_CAL_OAUTH_AUTHORIZE_URL": f"{upstream.url}/oauth/authorize",
         "CAL_MCP_REDIS_URL": redis_url, "CAL_MCP_RATE_LIMIT": "600",
     }
+    people = [f"person{n}.replica" for n in range(4)]
     with cluster(logs, "oauth", upstream, lb_port=lb_port, args=("--auth", "oauth"), **settings) as lb:
-        grant, served = await _cal_sign_in(public, "ana.replica")
+        signed_in = await asyncio.gather(*(_cal_sign_in(public, person) for person in people))
         async with httpx.AsyncClient(timeout=60) as http:
-            minted = await exchange(http, public, grant)
-            assert minted.status_code == 200, minted.text
-            token = minted.json()["access_token"]
-            answers = await asyncio.gather(*(_me_via(http, lb.direct[replica], token)
-                                             for replica in REPLICAS for _ in range(4)))
-            stranger = await _me_via(http, lb.direct["r2"], "cmcp_at_not-a-token")
+            tokens = []
+            for grant, _ in signed_in:
+                minted = await exchange(http, public, grant)
+                assert minted.status_code == 200, minted.text
+                tokens.append(minted.json()["access_token"])
+            firsts = await asyncio.gather(*(
+                _tool_via(http, lb.direct[replica], token, "CAL_RETRIEVE_MY_INFORMATION", {})
+                for token in tokens for replica in REPLICAS for _ in range(3)))
+            booked = await asyncio.gather(*(
+                _tool_via(http, public, token, "CAL_POST_NEW_BOOKING_REQUEST", booking_arguments(n, "oauth"))
+                for n, token in enumerate(tokens)))
+            stranger = await http.post(f"{lb.direct['r2']}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                       headers={**JSON_RPC_HEADERS, "Authorization": "Bearer cmcp_at_not-a-token"})
 
-    assert len(set(served)) >= 2, served  # the sign-in itself went through several replicas
-    for answer in answers:
-        assert answer.status_code == 200, answer.text
-        result = answer.json()["result"]
-        assert not result.get("isError"), result
-        assert result["structuredContent"]["data"]["username"] == "ana.replica"
+    for _, served in signed_in:
+        assert len(set(served)) >= 2, served  # one person's sign-in went through several replicas
+    # Every token worked on every replica, as its own person.
+    assert [me["username"] for me in firsts] == [person for person in people for _ in range(3 * len(REPLICAS))]
+    # One refresh per person, over all replicas together; none refused.
     refreshes = upstream.state()["refreshes"]
-    assert refreshes == [{"account": "ana.replica", "accepted": True}]  # one refresh, by one replica, for all
+    assert sorted(r["account"] for r in refreshes) == sorted(people)
+    assert all(r["accepted"] for r in refreshes)
+    # Each booked once, with their own Cal credential.
+    assert [b["attendees"][0]["email"] for b in booked] == [email(n, "oauth") for n in range(len(people))]
+    at_cal = [b for b in upstream.state()["bookings"] if b["attendees"][0]["email"].endswith(".oauth@example.com")]
+    assert len(at_cal) == len(people)
+    assert len({b["credential"] for b in at_cal}) == len(people)  # four people, four Cal credentials
     assert stranger.status_code == 401
