@@ -65,24 +65,33 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
             proc.wait()
 
 
-@contextlib.contextmanager
-def running_redis() -> Iterator[str]:
-    """A private redis-server (no persistence) on a free port; yields its ``redis://`` URL."""
+def start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """redis-server on ``port`` (no persistence), its files and log in ``workdir``; returns once it listens."""
     binary = require_binary("redis-server")
-    workdir = Path(tempfile.mkdtemp(prefix="cal-mcp-redis-"))
-    port = free_port()
     log = workdir / "redis.log"
-    with log.open("wb") as sink:
+    with log.open("ab") as sink:
         proc = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", "",
              "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"],
             stdout=sink, stderr=subprocess.STDOUT,
         )
+    wait_for_port(port, proc, "redis-server", log)
+    return proc
+
+
+@contextlib.contextmanager
+def running_redis() -> Iterator[str]:
+    """A private redis-server (no persistence) on a free port; yields its ``redis://`` URL."""
+    require_binary("redis-server")
+    workdir = Path(tempfile.mkdtemp(prefix="cal-mcp-redis-"))
+    port = free_port()
+    proc: subprocess.Popen[bytes] | None = None
     try:
-        wait_for_port(port, proc, "redis-server", log)
+        proc = start_redis(port, workdir)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        stop(proc)
+        if proc is not None:
+            stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

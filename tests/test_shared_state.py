@@ -30,7 +30,7 @@ from cal_mcp.shared_state.redis_conn import RedisTarget, SharedStateUnavailableE
 from cal_mcp.shared_state.redis_locks import LockTimeoutError, RedisLocks
 from tests.conftest import free_port
 from tests.fake_upstream import FakeUpstream
-from tests.stores import running_redis
+from tests.stores import running_redis, start_redis, stop
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "cal_live_worker_secret"  # the credential the workers use
@@ -180,6 +180,22 @@ async def test_unreachable_redis_fails_closed_naming_the_host_but_not_the_passwo
     await budget.aclose()
 
 
+async def test_calls_fail_closed_while_redis_is_down_and_work_again_once_it_is_back(tmp_path: Path) -> None:
+    port = free_port()
+    redis = await anyio.to_thread.run_sync(start_redis, port, tmp_path)
+    budget = RedisRateBudget(RedisTarget(f"redis://127.0.0.1:{port}/0"), 100, 0, clock=fixed(T0))
+    try:
+        await budget.acquire(SECRET)
+        await anyio.to_thread.run_sync(stop, redis)  # Redis goes away under a running server
+        with pytest.raises(SharedStateUnavailableError):
+            await budget.acquire(SECRET)
+        redis = await anyio.to_thread.run_sync(start_redis, port, tmp_path)  # and comes back (empty)
+        await budget.acquire(SECRET)  # the same budget object reconnects: no restart of cal-mcp needed
+    finally:
+        await budget.aclose()
+        await anyio.to_thread.run_sync(stop, redis)
+
+
 def test_without_a_redis_url_the_in_process_budget_stays_the_default() -> None:
     base = {"CAL_API_KEY": SECRET, "CAL_MCP_RATE_LIMIT": 120}
     assert isinstance(rate_budget_for(Settings(**base)), RateBudget)  # type: ignore[arg-type]
@@ -204,7 +220,7 @@ def test_a_redis_url_of_another_scheme_is_refused_at_start_without_quoting_it(
     assert "s3cret" not in err
 
 
-def test_the_redis_password_is_masked_in_logs() -> None:
+def test_the_redis_password_is_among_the_secrets_masked_in_logs() -> None:
     settings = Settings(CAL_MCP_REDIS_URL="redis://default:pa55-w0rd-xyz@redis:6379/0")  # type: ignore[call-arg]
     assert "pa55-w0rd-xyz" in settings.secret_values()
 
