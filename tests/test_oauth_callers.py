@@ -250,6 +250,9 @@ async def test_rotating_the_encryption_key_keeps_signed_in_users_working(tmp_pat
     with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": key_b}):
         result = await me(f"http://127.0.0.1:{port}", grant)
         assert not result["isError"] and result["structuredContent"]["data"]["username"].startswith("key-")
+    with oauth_server(database, port=port, clock=clock, environ={"CAL_MCP_ENCRYPTION_KEYS": new_key()}):
+        lost = await me(f"http://127.0.0.1:{port}", grant)  # a key nobody kept: a clear way out, no traceback
+        assert lost["isError"] and lost["structuredContent"]["error"]["kind"] == "sign_in_required"
 
 
 async def _api_key_tokens(base: str) -> str:
@@ -266,3 +269,18 @@ async def _api_key_tokens(base: str) -> str:
         answer = await exchange(http, base, Grant(client_id, "http://127.0.0.1:9/cb", verifier,
                                                   query_of(location)["code"]))
     return str(answer.json()["access_token"])
+
+
+def test_the_cal_authorize_url_carries_pkce_state_and_the_configured_scope() -> None:
+    from cal_mcp.auth.settings import OAuthSettings
+    from cal_mcp.auth.upstream import CalUpstream
+
+    settings = OAuthSettings(CAL_MCP_CAL_OAUTH_CLIENT_ID="cid", CAL_MCP_CAL_OAUTH_CLIENT_SECRET="sec",  # type: ignore[call-arg]
+                             CAL_MCP_CAL_OAUTH_SCOPE="BOOKING_READ BOOKING_WRITE")
+    upstream = CalUpstream(httpx.AsyncClient(), settings, callback_url="https://mcp.example.com/signin/cal/callback")
+    query = query_of(upstream.authorize_url("req.abc", "challenge123"))
+    assert upstream.authorize_url("s", "c").startswith("https://app.cal.com/auth/oauth2/authorize?")
+    assert query == {"client_id": "cid", "redirect_uri": "https://mcp.example.com/signin/cal/callback",
+                     "response_type": "code", "state": "req.abc", "code_challenge": "challenge123",
+                     "code_challenge_method": "S256", "scope": "BOOKING_READ BOOKING_WRITE"}
+    assert "sec" not in upstream.authorize_url("s", "c")

@@ -21,7 +21,10 @@ import pytest
 from cal_mcp.app import CalMcpApp
 from cal_mcp.cal_client import backoff_delay, retry_after_seconds
 from cal_mcp.config import Settings
+from cal_mcp.errors import RateLimitedError
+from cal_mcp.rate_budget import RateBudget
 from cal_mcp.registry import Registry, load_registry
+from tests.fake_clock import FakeClock
 from tests.fake_upstream import (
     Delay,
     Drop,
@@ -87,6 +90,15 @@ async def new_app() -> AsyncIterator[AppFactory]:
     yield make
     for app in created:
         await app.aclose()
+
+
+def drive_time(app: CalMcpApp) -> FakeClock:
+    """Give the app's retry policy and rate budget a hand-driven clock: waits are recorded, not slept."""
+    clock = FakeClock()
+    client = app.client()
+    client.clock, client.sleep = clock, clock.sleep
+    client.budget = RateBudget(client.budget.per_minute, client.budget.max_wait, clock=clock, sleep=clock.sleep)
+    return clock
 
 
 def error_of(result: Any) -> dict[str, Any]:
@@ -211,16 +223,16 @@ async def test_a_post_answered_429_is_not_resent(cal: FakeUpstream, new_app: App
     assert error_of(result)["kind"] == "rate_limited"
 
 
-@pytest.mark.slow
 async def test_retry_after_is_waited_for_before_the_retry(cal: FakeUpstream, new_app: AppFactory) -> None:
     cal.program(error_status(503, [("Retry-After", "1")]), json_reply(), method="GET", path="/v2/me")
     app = new_app(cal.url)
+    clock = drive_time(app)
     result = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
 
     assert not result.is_error
-    first, second = cal.requests_to("GET", "/v2/me")
-    # Backoff alone would wait at most 0.25 s before the first retry.
-    assert second.at - first.at >= 0.95
+    assert len(cal.requests_to("GET", "/v2/me")) == 2
+    # Cal's Retry-After, not the backoff (which would wait at most 0.25 s before the first retry).
+    assert clock.sleeps == [1.0]
 
 
 @pytest.mark.parametrize("code", [429, 503])
@@ -229,11 +241,10 @@ async def test_a_retry_after_beyond_the_deadline_is_returned_at_once_instead_of_
 ) -> None:
     cal.program(error_status(code, [("Retry-After", "120")]), method="GET", path="/v2/me")
     app = new_app(cal.url, timeout=3.0)
-    started = time.monotonic()
+    clock = drive_time(app)
     result = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-    elapsed = time.monotonic() - started
 
-    assert elapsed < 1.0
+    assert clock.sleeps == []  # not even part of the 120 s is waited
     assert len(cal.requests_to("GET", "/v2/me")) == 1
     error = error_of(result)
     if code == 429:
@@ -260,31 +271,51 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     assert max(backoff_delay(20) for _ in range(50)) <= 4.0
 
 
-@pytest.mark.slow
 async def test_retries_of_an_idempotent_call_back_off_exponentially_and_then_stop(
     cal: FakeUpstream, new_app: AppFactory,
 ) -> None:
     cal.program(error_status(503), method="GET", path="/v2/me")
     app = new_app(cal.url, max_retries=2)
+    clock = drive_time(app)
     result = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
 
     error = error_of(result)
     assert (error["kind"], error["status"]) == ("cal_api_error", 503)
-    first, second, third = cal.requests_to("GET", "/v2/me")
-    gap1, gap2 = second.at - first.at, third.at - second.at
-    assert 0.12 <= gap1 <= 0.6
-    assert 0.24 <= gap2 <= 1.0
+    assert len(cal.requests_to("GET", "/v2/me")) == 3
+    gap1, gap2 = clock.sleeps  # no wait after the last attempt
+    assert 0.125 <= gap1 <= 0.25
+    assert 0.25 <= gap2 <= 0.5
+
+
+async def test_a_backoff_that_would_end_past_the_deadline_is_not_started(
+    cal: FakeUpstream, new_app: AppFactory,
+) -> None:
+    cal.program(error_status(503), method="GET", path="/v2/me")
+    app = new_app(cal.url, max_retries=5, timeout=3.0)
+    clock = drive_time(app)  # the deadline is fixed when the call starts: now + 3 s
+    real_sleep = clock.sleep
+
+    async def slow_sleep(seconds: float) -> None:
+        await real_sleep(seconds)
+        clock.advance(1.4)  # each wait also sees 1.4 s of Cal's slowness pass
+
+    app.client().sleep = slow_sleep
+    result = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
+
+    assert error_of(result)["status"] == 503
+    # Two waits bring the clock within a backoff of the deadline: the third retry is not begun.
+    assert len(clock.sleeps) == 2
+    assert len(cal.requests_to("GET", "/v2/me")) == 3
 
 
 async def test_retries_stop_at_the_total_deadline(cal: FakeUpstream, new_app: AppFactory) -> None:
     cal.program(Hang(), method="GET", path="/v2/me")
     app = new_app(cal.url, timeout=0.7, read_timeout=0.2, max_retries=10)
-    started = time.monotonic()
     result = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-    elapsed = time.monotonic() - started
 
-    assert elapsed < 1.5
     assert error_of(result)["kind"] == "unreachable"
+    # Eleven attempts would need at least 11 × 0.2 s of read timeouts: the 0.7 s deadline ended it first
+    # (a bound on how many, not on how fast this machine is).
     assert 1 <= len(cal.requests_to("GET", "/v2/me")) < 11
 
 
@@ -295,6 +326,7 @@ async def test_past_the_rate_budget_a_call_is_refused_without_reaching_cal(
     cal: FakeUpstream, new_app: AppFactory,
 ) -> None:
     app = new_app(cal.url, rate_limit_per_minute=2, rate_limit_max_wait=0)
+    drive_time(app)
     first = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
     second = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
     third = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
@@ -302,7 +334,7 @@ async def test_past_the_rate_budget_a_call_is_refused_without_reaching_cal(
     assert not first.is_error and not second.is_error
     error = error_of(third)
     assert error["kind"] == "rate_limited"
-    assert 20 <= error["retryAfterSeconds"] <= 31  # 2/min: the next token comes in about 30 s
+    assert error["retryAfterSeconds"] == 30  # 2/min: the next token comes in 30 s
     assert len(cal.requests_to("GET", "/v2/me")) == 2
 
     # The OAuth client secret is another credential, with its own budget.
@@ -322,32 +354,70 @@ async def test_a_second_server_with_another_api_key_has_its_own_budget(
     assert not (await other.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})).is_error
 
 
-def counting_app(new_app: AppFactory, **overrides: Any) -> tuple[CalMcpApp, list[float]]:
+def counting_app(new_app: AppFactory, **overrides: Any) -> tuple[CalMcpApp, list[float], FakeClock]:
+    """An app on a hand-driven clock whose Cal records the (fake) time each request arrives."""
     seen: list[float] = []
+    clock = FakeClock()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(time.monotonic())
+        seen.append(clock())
         return httpx.Response(200, json={"status": "success", "data": {}})
 
     app = new_app("http://cal.test", httpx.MockTransport(handler), **overrides)
-    return app, seen
+    client = app.client()
+    client.clock, client.sleep = clock, clock.sleep
+    client.budget = RateBudget(client.budget.per_minute, client.budget.max_wait, clock=clock, sleep=clock.sleep)
+    return app, seen, clock
 
 
 async def test_a_call_just_past_the_budget_waits_briefly_and_then_goes_through(new_app: AppFactory) -> None:
-    app, seen = counting_app(new_app, rate_limit_per_minute=120, rate_limit_max_wait=2)
+    app, seen, clock = counting_app(new_app, rate_limit_per_minute=120, rate_limit_max_wait=2)
     for _ in range(120):
         assert not (await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})).is_error
-    started = time.monotonic()
+    assert clock.sleeps == []  # the full bucket lets a burst of 120 through at once
     late = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-    waited = time.monotonic() - started
 
     assert not late.is_error
     assert len(seen) == 121
-    assert 0.3 <= waited <= 1.5  # 120/min: one token every 0.5 s
+    assert clock.sleeps == [pytest.approx(0.5)]  # 120/min: one token every 0.5 s
+    assert seen[-1] - seen[-2] == pytest.approx(0.5)  # and Cal saw it only after that wait
+
+
+async def test_the_budget_queues_callers_refuses_a_wait_longer_than_allowed_and_refills_with_time() -> None:
+    clock = FakeClock()
+    waits: list[float] = []
+
+    async def wait_without_time_passing(seconds: float) -> None:
+        waits.append(seconds)  # as if these callers all arrived at the same instant
+
+    budget = RateBudget(60, max_wait=2.0, clock=clock, sleep=wait_without_time_passing)
+    for _ in range(60):
+        await budget.acquire("cal_key_a")
+    assert waits == []  # a full bucket: a burst of 60 goes through
+    await budget.acquire("cal_key_a")
+    await budget.acquire("cal_key_a")
+    assert waits == [pytest.approx(1.0), pytest.approx(2.0)]  # one token a second, queued behind each other
+    await budget.acquire("cal_key_b")  # another credential has its own full bucket
+    assert len(waits) == 2
+
+    with pytest.raises(RateLimitedError) as refused:
+        await budget.acquire("cal_key_a")  # would wait 3 s, past max_wait
+    assert refused.value.retry_after == 3
+    assert len(waits) == 2
+
+    clock.advance(2)  # the two queued tokens are due now; the refused call took none
+    await budget.acquire("cal_key_a")
+    assert waits[-1] == pytest.approx(1.0)
+    clock.advance(600)  # a quiet spell refills the bucket to its capacity, not beyond
+    for _ in range(60):
+        await budget.acquire("cal_key_a")
+    assert len(waits) == 3
+    await budget.acquire("cal_key_a")
+    assert waits[-1] == pytest.approx(1.0)
 
 
 async def test_a_rate_budget_of_zero_is_off(new_app: AppFactory) -> None:
-    app, seen = counting_app(new_app, rate_limit_per_minute=0, rate_limit_max_wait=0)
+    app, seen, _ = counting_app(new_app, rate_limit_per_minute=0, rate_limit_max_wait=0)
     results = [await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}) for _ in range(300)]
     assert not any(r.is_error for r in results)
     assert len(seen) == 300

@@ -74,7 +74,8 @@ class CalMcpApp:
             ).to_result()
         try:
             ctx = CallContext(self.client(), self.settings)
-            return await handler_for(name)(ctx, spec, dict(arguments or {}))
+            arguments = spec.canonical_arguments(dict(arguments or {}))
+            return await handler_for(name)(ctx, spec, arguments)
         except CalMcpError as exc:
             log.info("%s failed: %s", name, exc.kind)
             return exc.to_result()
@@ -109,6 +110,32 @@ class CalMcpApp:
         ) -> types.GetPromptResult:
             return get_prompt(params.name, params.arguments or {})
 
+        # Resources and argument completion (issue 15): read live through the same Cal client.
+        from cal_mcp import resources
+        from cal_mcp.completions import Completer
+
+        completer = Completer(self)
+
+        async def on_list_resources(
+            ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+        ) -> types.ListResourcesResult:
+            return resources.LIST_RESULT
+
+        async def on_list_resource_templates(
+            ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+        ) -> types.ListResourceTemplatesResult:
+            return resources.TEMPLATES_RESULT
+
+        async def on_read_resource(
+            ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+        ) -> types.ReadResourceResult:
+            return await resources.read_resource(self, params.uri)
+
+        async def on_completion(
+            ctx: ServerRequestContext[Any], params: types.CompleteRequestParams
+        ) -> types.CompleteResult:
+            return await completer.complete(params)
+
         return Server(
             "cal-mcp",
             version=__version__,
@@ -119,4 +146,8 @@ class CalMcpApp:
             on_call_tool=on_call_tool,
             on_list_prompts=on_list_prompts,
             on_get_prompt=on_get_prompt,
+            on_list_resources=on_list_resources,
+            on_list_resource_templates=on_list_resource_templates,
+            on_read_resource=on_read_resource,
+            on_completion=on_completion,
         )

@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -207,6 +207,10 @@ class CalClient:
         # In-process, or shared by every replica in Redis when CAL_MCP_REDIS_URL is set.
         self.budget = rate_budget_for(settings)
         self.endpoints = EndpointGuard()
+        # The retry policy's clock and sleep; tests swap in a fake so backoff and Retry-After are checked
+        # without waiting on (or racing) the wall clock.
+        self.clock: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
         self._secrets = settings.secret_values()
         # The OAuth client ID is public: a run of characters a secret shares with it is not masked.
         mask_secrets_in_logs(self._secrets, public=(settings.oauth_client_id or "",))
@@ -275,7 +279,7 @@ class CalClient:
         idempotent = request.method in IDEMPOTENT_METHODS
         in_flight = False
         attempts = 1 + self.settings.max_retries
-        deadline = time.monotonic() + self.settings.timeout
+        deadline = self.clock() + self.settings.timeout
         endpoint = endpoint_of(request)
         try:
             with anyio.fail_after(self.settings.timeout):
@@ -293,11 +297,11 @@ class CalClient:
                             delay = retry.delay if retry.delay is not None else backoff_delay(attempt)
                             # No retry left, or none that could finish in time: Cal's own answer says more
                             # than "timed out" would.
-                            if attempt + 1 >= attempts or time.monotonic() + delay >= deadline:
+                            if attempt + 1 >= attempts or self.clock() + delay >= deadline:
                                 raise retry.error from None
                             log.info("retrying %s %s in %.2fs (%s)", request.method, request.path, delay,
                                      retry.error.kind)
-                            await anyio.sleep(delay)
+                            await self.sleep(delay)
         except TimeoutError:
             seconds = self.settings.timeout
             if in_flight:

@@ -31,11 +31,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="cal-mcp",
         description="MCP server for the Cal.com API v2 (141 CAL_* tools). Configuration: CAL_* environment variables.",
     )
-    parser.add_argument("--transport", choices=TRANSPORTS, default="stdio",
+    # Defaults from the environment too, so a container can set them once (ENV) and `docker run IMAGE --sandbox`
+    # still serves HTTP: arguments given to the container are added to these, not put in their place.
+    parser.add_argument("--transport", choices=TRANSPORTS, default=os.environ.get("CAL_MCP_TRANSPORT", "stdio"),
                         help="stdio (default), sse (GET /sse) or http (Streamable HTTP at /mcp); both HTTP "
-                             "transports are always served together")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind for sse/http (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port for sse/http (default 8000)")
+                             "transports are always served together (CAL_MCP_TRANSPORT)")
+    parser.add_argument("--host", default=os.environ.get("CAL_MCP_HOST", "127.0.0.1"),
+                        help="address to bind for sse/http (default 127.0.0.1; CAL_MCP_HOST)")
+    parser.add_argument("--port", type=int, default=os.environ.get("CAL_MCP_PORT", "8000"),
+                        help="port for sse/http (default 8000; CAL_MCP_PORT)")
     parser.add_argument("--toolsets", default="", help="comma-separated toolsets to serve (default: all)")
     parser.add_argument("--tools", default="", help="comma-separated tool names to serve (added to --toolsets)")
     parser.add_argument("--read-only", action="store_true", help="serve only read-only tools (wins over the rest)")
@@ -56,7 +60,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         limits.add_argument(flag, type=kind, default=None, metavar="N", help=f"{what} ({env})")
     parser.add_argument("--log-level", default=os.environ.get("CAL_MCP_LOG_LEVEL", "INFO"),
                         type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.transport not in TRANSPORTS:  # argparse checks choices only for values given on the command line
+        parser.error(f"CAL_MCP_TRANSPORT must be one of {', '.join(TRANSPORTS)}, not {args.transport!r}")
+    return args
 
 
 def _split(value: str) -> list[str]:

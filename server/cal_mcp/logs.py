@@ -216,6 +216,25 @@ def mask_secrets_in_logs(secrets: Iterable[str], public: Iterable[str] = ()) -> 
     logging.setLogRecordFactory(masked_record)
 
 
+class _SessionlessTermination(logging.Filter):
+    """Drops the SDK's "Terminating session: None" line.
+
+    In stateless Streamable HTTP the SDK builds a transport per request and, tearing it down, logs
+    "Terminating session: None" at INFO on every request: noise that buries the real log. Terminations
+    of real sessions (an id, not None) still log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Terminating session: None"
+
+
+def quiet_sdk_noise() -> None:
+    """Install the SDK log filters once (idempotent); called at start-up by the CLI and by ``http_app``."""
+    sdk = logging.getLogger("mcp.server.streamable_http")
+    if not any(isinstance(f, _SessionlessTermination) for f in sdk.filters):
+        sdk.addFilter(_SessionlessTermination())
+
+
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -227,3 +246,4 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # httpx logs every request URL at INFO; ours are enough.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_sdk_noise()

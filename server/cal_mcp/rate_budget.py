@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 
 import anyio
 
 from cal_mcp.errors import RateLimitedError
 
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
 
 class TokenBucket:
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic) -> None:
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.tokens = self.capacity
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
 
     def _refill(self, now: float) -> None:
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
@@ -27,7 +32,7 @@ class TokenBucket:
 
     def reserve(self) -> float:
         """Take one token now or in the future; return how long to wait for it."""
-        now = time.monotonic()
+        now = self.clock()
         self._refill(now)
         self.tokens -= 1.0
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
@@ -37,11 +42,19 @@ class TokenBucket:
 
 
 class RateBudget:
-    """One bucket per credential; ``per_minute == 0`` turns the budget off."""
+    """One bucket per credential; ``per_minute == 0`` turns the budget off.
 
-    def __init__(self, per_minute: int, max_wait: float) -> None:
+    ``clock`` and ``sleep`` are injectable so tests can drive time instead of waiting on it (and a
+    loaded machine cannot make them flaky); production uses the monotonic clock and ``anyio.sleep``.
+    """
+
+    def __init__(
+        self, per_minute: int, max_wait: float, *, clock: Clock = time.monotonic, sleep: Sleep = anyio.sleep
+    ) -> None:
         self.per_minute = per_minute
         self.max_wait = max_wait
+        self.clock = clock
+        self.sleep = sleep
         self._buckets: dict[str, TokenBucket] = {}
 
     async def acquire(self, credential: str) -> None:
@@ -49,7 +62,7 @@ class RateBudget:
             return
         # Keyed by a digest so the secret itself is not kept as a dictionary key.
         key = hashlib.sha256(credential.encode()).hexdigest()[:16]
-        bucket = self._buckets.setdefault(key, TokenBucket(self.per_minute))
+        bucket = self._buckets.setdefault(key, TokenBucket(self.per_minute, self.clock))
         wait = bucket.reserve()
         if wait > self.max_wait:
             bucket.give_back()
@@ -59,4 +72,4 @@ class RateBudget:
                 retry_after=wait,
             )
         if wait > 0:
-            await anyio.sleep(wait)
+            await self.sleep(wait)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from cal_mcp.argument_aliases import alias_table, fold, resolve
 from cal_mcp.cal_rules import CalRules
 
 # Names a model must never be asked for: they are credentials, supplied from configuration only.
@@ -88,6 +89,8 @@ class ToolSpec(_Frozen):
     annotations: Annotations
     request: RequestBinding
     input_schema: dict[str, Any] = Field(alias="inputSchema")
+    # other names callers use for an argument (older Cal versions, Composio): alias → property.
+    aliases: dict[str, str] = Field(default_factory=dict)
     toolset: str = ""  # filled from the folder name, never written in the file
     source: str = ""  # file path, for messages
 
@@ -99,6 +102,15 @@ class ToolSpec(_Frozen):
     @cached_property
     def required(self) -> frozenset[str]:
         return frozenset(self.input_schema.get("required", ()))
+
+    @cached_property
+    def alias_table(self) -> dict[str, str]:
+        """Folded argument name → property (``cal_mcp.argument_aliases``), built once per tool."""
+        return alias_table(self.properties, self.aliases)
+
+    def canonical_arguments(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """``arguments`` under this tool's own names; ``ArgumentError`` if two name one argument."""
+        return resolve(self.name, self.properties, self.alias_table, arguments)
 
     @cached_property
     def id_sources(self) -> dict[str, list[str]]:
@@ -133,6 +145,22 @@ def _check_schema_shape(spec: ToolSpec) -> Iterable[str]:
             yield f"property {name!r} has no description"
     if "$ref" in json.dumps(schema):
         yield "inputSchema uses $ref; inline the definition"
+
+
+def _check_aliases(spec: ToolSpec) -> Iterable[str]:
+    folded_properties = {fold(name): name for name in spec.properties}
+    seen: dict[str, str] = {}
+    for alias, canonical in spec.aliases.items():
+        if canonical not in spec.properties:
+            yield f"aliases: {alias!r} points at {canonical!r}, which is not a property"
+        if not PROPERTY_NAME.match(alias):
+            yield f"aliases: {alias!r} is not a portable name"
+        if fold(alias) in folded_properties:
+            yield (f"aliases: {alias!r} is already a spelling of the property "
+                   f"{folded_properties[fold(alias)]!r}; remove the alias")
+        if fold(alias) in seen:
+            yield f"aliases: {alias!r} and {seen[fold(alias)]!r} are one name in two spellings"
+        seen[fold(alias)] = alias
 
 
 def _check_binding(spec: ToolSpec) -> Iterable[str]:
@@ -226,7 +254,7 @@ def _parse(path: Path, toolset: str) -> ToolSpec:
         raise SpecError(f"{path}: {problems}") from None
     if path.stem != spec.name:
         raise SpecError(f"{path}: file name must equal the tool name {spec.name!r}")
-    problems_found = [*_check_schema_shape(spec), *_check_binding(spec), *_check_rules(spec)]
+    problems_found = [*_check_schema_shape(spec), *_check_aliases(spec), *_check_binding(spec), *_check_rules(spec)]
     if problems_found:
         raise SpecError(f"{path}: " + "; ".join(problems_found))
     return spec

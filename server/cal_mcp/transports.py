@@ -132,6 +132,9 @@ def http_app(
     from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
     from starlette.routing import request_response
 
+    from cal_mcp.logs import quiet_sdk_noise
+
+    quiet_sdk_noise()  # stateless mode: no "Terminating session: None" per request
     settings = app.settings
     server = app.build_server()
     security = security_settings(host, port, extra_hosts)
@@ -194,9 +197,10 @@ def http_app(
                 yield
             finally:
                 reaper.cancel_scope.cancel()
-                await app.aclose()
-                if oauth is not None:
-                    await oauth.stop()
+                with anyio.CancelScope(shield=True):  # the cancel above reaches this block too: shield the closing
+                    await app.aclose()
+                    if oauth is not None:
+                        await oauth.stop()
 
     starlette = Starlette(
         routes=[

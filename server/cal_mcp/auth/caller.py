@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import mcp_types as types
+from cryptography.exceptions import InvalidTag
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
 from cal_mcp.auth import scopes as scope_names
 from cal_mcp.auth.context import CALLER_CREDENTIAL
-from cal_mcp.auth.crypto import SecretBox
+from cal_mcp.auth.crypto import EncryptionKeyError, SecretBox, credential_binding
 from cal_mcp.auth.locks import KeyedLocks
 from cal_mcp.auth.store import AuthStore
 from cal_mcp.auth.upstream import CalUpstream, UpstreamError
@@ -46,22 +47,24 @@ class CredentialResolver:
         if user is None:
             raise SignInAgainError("Your cal-mcp account no longer exists.", "Disconnect and connect again.")
         if user.kind == "api_key" or self._fresh(user.cal_expires_at):
-            credential = self.box.decrypt(user.access_enc, user.user_id)
+            bound = credential_binding(user.cal_user_id)
+            credential = self.box.decrypt(user.access_enc, bound)
             if self.box.needs_rotation(user.access_enc) and user.kind == "api_key":
                 # Encrypted with an older key of CAL_MCP_ENCRYPTION_KEYS: re-encrypt with the first one, so the
                 # old key can be retired once every user has called. (OAuth users are re-encrypted on refresh.)
-                await self.store.update_cal_credential(user_id, self.box.encrypt(credential, user_id), None, None,
+                await self.store.update_cal_credential(user_id, self.box.encrypt(credential, bound), None, None,
                                                        self.clock())
             return credential
         async with self.locks.hold(f"cal-refresh:{user_id}"):
             user = await self.store.get_user(user_id)
             assert user is not None
+            bound = credential_binding(user.cal_user_id)
             if self._fresh(user.cal_expires_at):
-                return self.box.decrypt(user.access_enc, user.user_id)
+                return self.box.decrypt(user.access_enc, bound)
             if self.upstream is None or user.refresh_enc is None:
                 raise SignInAgainError("Your Cal.com sign-in has expired.", "Disconnect and connect again.")
             try:
-                tokens = await self.upstream.refresh(self.box.decrypt(user.refresh_enc, user.user_id))
+                tokens = await self.upstream.refresh(self.box.decrypt(user.refresh_enc, bound))
             except UpstreamError as exc:
                 log.warning("Cal.com token refresh failed for user %s: %s", user_id, exc.message)
                 if exc.refused:
@@ -69,9 +72,9 @@ class CredentialResolver:
                                            "Disconnect this server in your client and connect again.") from None
                 raise ConfigurationError(exc.message, "Try again in a moment.") from None
             now = self.clock()
-            refresh = tokens.refresh_token or self.box.decrypt(user.refresh_enc, user.user_id)
+            refresh = tokens.refresh_token or self.box.decrypt(user.refresh_enc, bound)
             await self.store.update_cal_credential(
-                user_id, self.box.encrypt(tokens.access_token, user_id), self.box.encrypt(refresh, user_id),
+                user_id, self.box.encrypt(tokens.access_token, bound), self.box.encrypt(refresh, bound),
                 now + tokens.expires_in, now)
             log.info("refreshed the Cal.com token of user %s", user_id)
             return tokens.access_token
@@ -139,6 +142,12 @@ class CallerGate:
             credential = await self.resolver.credential_for(token.subject)
         except CalMcpError as exc:
             return exc.to_result()
+        except (EncryptionKeyError, InvalidTag):
+            log.error("the stored Cal credential of user %s cannot be decrypted with CAL_MCP_ENCRYPTION_KEYS",
+                      token.subject)
+            return SignInAgainError(
+                "Your stored Cal.com sign-in cannot be read (the server's encryption keys changed).",
+                "Disconnect this server in your client and connect again.").to_result()
         log.info("%s called by user %s", name, token.subject)
         reset = CALLER_CREDENTIAL.set(credential)
         try:

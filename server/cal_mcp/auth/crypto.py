@@ -83,6 +83,11 @@ class SecretBox:
         return not token.startswith(f"{PREFIX}:{self._current}:")
 
 
+def credential_binding(cal_user_id: str) -> str:
+    """Associated data for a user's Cal credential: it opens only in the row of that Cal user."""
+    return f"cal-user:{cal_user_id}"
+
+
 def token_hash(token: str) -> str:
     """What the store keeps of a cal-mcp token: it can check a token, never give one back."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -25,6 +25,8 @@ class OAuthSettings(BaseSettings):
     cal_oauth_client_secret: SecretStr | None = Field(default=None, validation_alias="CAL_MCP_CAL_OAUTH_CLIENT_SECRET")
     cal_oauth_authorize_url: str = Field(default=DEFAULT_CAL_AUTHORIZE_URL,
                                          validation_alias="CAL_MCP_CAL_OAUTH_AUTHORIZE_URL")
+    # Space-separated Cal.com scopes to ask for (e.g. "BOOKING_READ BOOKING_WRITE"); unset: the OAuth client's own.
+    cal_oauth_scope: str | None = Field(default=None, validation_alias="CAL_MCP_CAL_OAUTH_SCOPE")
     api_key_signin: bool = Field(default=True, validation_alias="CAL_MCP_API_KEY_SIGNIN")
     access_token_ttl: int = Field(default=3600, ge=60, validation_alias="CAL_MCP_ACCESS_TOKEN_TTL")
     refresh_token_ttl: int = Field(default=30 * 86400, ge=3600, validation_alias="CAL_MCP_REFRESH_TOKEN_TTL")

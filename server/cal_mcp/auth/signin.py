@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from cal_mcp.auth import pages
 from cal_mcp.auth import scopes as scope_names
-from cal_mcp.auth.crypto import SecretBox, token_hash
+from cal_mcp.auth.crypto import SecretBox, credential_binding, token_hash
 from cal_mcp.auth.provider import CalMcpAuthProvider, client_label
 from cal_mcp.auth.store import AuthStore, PendingAuthorization, UserRecord
 from cal_mcp.auth.upstream import CalIdentity, CalUpstream, UpstreamError, pkce_pair
@@ -87,15 +87,15 @@ class SignInPages:
     async def _signed_in(self, pending: PendingAuthorization, identity: CalIdentity, kind: str, access: str,
                          refresh: str | None, expires_in: float | None) -> Response:
         now = self.clock()
-        user_id = "u_" + secrets.token_hex(8)
+        # Bound to the row's Cal user as associated data: a ciphertext copied to another row won't open.
+        bound = credential_binding(identity.cal_user_id)
         existing = await self.store.upsert_user(UserRecord(
-            user_id=user_id, cal_user_id=identity.cal_user_id, kind=kind, access_enc="pending", refresh_enc=None,
-            cal_expires_at=None, display_name=identity.display_name, created_at=now, updated_at=now))
-        # Encrypted with the row's own user_id as associated data: a ciphertext copied to another row won't open.
+            user_id="u_" + secrets.token_hex(8), cal_user_id=identity.cal_user_id, kind=kind,
+            access_enc=self.box.encrypt(access, bound),
+            refresh_enc=self.box.encrypt(refresh, bound) if refresh else None,
+            cal_expires_at=now + expires_in if expires_in is not None else None, display_name=identity.display_name,
+            created_at=now, updated_at=now))
         uid = existing.user_id
-        await self.store.update_cal_credential(
-            uid, self.box.encrypt(access, uid), self.box.encrypt(refresh, uid) if refresh else None,
-            now + expires_in if expires_in is not None else None, now)
         await self.store.update_pending(replace(pending, user_id=uid, upstream_state_hash=None,
                                                 upstream_verifier_enc=None))
         log.info("user %s signed in with %s", uid, "Cal.com OAuth" if kind == "oauth" else "an API key")

@@ -68,6 +68,8 @@ class CalUpstream:
         query = {"client_id": self.settings.cal_oauth_client_id or "", "redirect_uri": self.callback_url,
                  "response_type": "code", "state": state, "code_challenge": code_challenge,
                  "code_challenge_method": "S256"}
+        if self.settings.cal_oauth_scope:
+            query["scope"] = self.settings.cal_oauth_scope
         return f"{self.authorize_endpoint}?{urlencode(query)}"
 
     async def exchange_code(self, code: str, verifier: str) -> CalTokens:

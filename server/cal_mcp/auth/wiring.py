@@ -9,6 +9,7 @@ resource_metadata="<url>"``; the SDK's session managers then bind each session t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -163,8 +164,6 @@ class OAuthMode:
         """The SDK's /authorize; when it must answer the person directly (unknown client or redirect URI), a page."""
         response = await AuthorizationHandler(self.provider).handle(request)
         if response.status_code == 400 and "text/html" in request.headers.get("accept", ""):
-            import json
-
             try:
                 detail = json.loads(bytes(response.body)).get("error_description") or "Invalid request."
             except ValueError:
