@@ -265,6 +265,8 @@ def _string(schema: Mapping[str, Any], name: str) -> str:
         if schema["pattern"] not in PATTERN_SAMPLES:
             raise ValueError(f"{name}: no sample for pattern {schema['pattern']!r}; add one to PATTERN_SAMPLES")
         value = PATTERN_SAMPLES[schema["pattern"]]
+    elif name.split(".")[-1].lower() == "timezone":
+        value = "Europe/London"  # the server refuses a time zone that is not an IANA name before sending
     else:
         value = f"{name}-1"
     min_length = int(schema.get("minLength", 0))

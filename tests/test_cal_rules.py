@@ -43,7 +43,8 @@ ATTRIBUTE = {"name": "Department", "slug": "department", "type": "SINGLE_SELECT"
 REFUSED = [
     ("CAL_POST_NEW_BOOKING_REQUEST", {**BOOKING, "instant": True, "recurrenceCount": 3}, "instant",
      "recurring booking", "create-booking-input.pipe.ts"),
-    ("CAL_CANCEL_BOOKING_VIA_UID", {"bookingUid": "b1", "seatUid": "s1", "cancelSubsequentBookings": True},
+    ("CAL_CANCEL_BOOKING_VIA_UID", {"bookingUid": "b1", "seatUid": "s1", "cancelSubsequentBookings": True,
+                                    "cancellationReason": "ill"},
      "cancelSubsequentBookings", "seat cancellation", "cancel-booking.input.ts"),
     ("CAL_RESCHEDULE_BOOKING_BY_UID", {"bookingUid": "b1", "start": "2026-12-01T15:00:00Z", "seatUid": "s1",
                                        "reschedulingReason": "clash"},
@@ -229,7 +230,8 @@ async def test_the_seat_form_refusal_says_which_field_chose_it_and_how_to_get_th
     registry: Registry,
 ) -> None:
     result, _ = await call(registry, "CAL_CANCEL_BOOKING_VIA_UID",
-                           {"bookingUid": "b1", "seatUid": "s1", "cancelSubsequentBookings": True})
+                           {"bookingUid": "b1", "seatUid": "s1", "cancelSubsequentBookings": True,
+                            "cancellationReason": "ill"})
     message = result.structured_content["error"]["message"]
     assert "`seatUid` is given" in message and "leave out `seatUid`" in message, message
 

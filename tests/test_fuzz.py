@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from mcp import Client
 
+from cal_mcp import time_zones
 from cal_mcp.app import CalMcpApp
 from cal_mcp.cal_rules import check as check_cal_rules
 from cal_mcp.cal_rules import normalise
@@ -28,6 +29,7 @@ from cal_mcp.handlers.phone_call import ORG_ROUTE
 from cal_mcp.registry import Registry, load_registry
 from cal_mcp.request_builder import build_request
 from cal_mcp.specs import ToolSpec
+from cal_mcp.validation import time_zone_values
 
 REGISTRY: Registry = load_registry()
 SPECS = REGISTRY.specs
@@ -89,6 +91,11 @@ def breaks_cal_rules(spec: ToolSpec, arguments: dict[str, Any]) -> bool:
     request = build_request(spec, arguments, {"oauth_client_id": "client-1", "api_key": "cal_test_key"})
     body, query = normalise(rules, body=request.json, query=request.query)
     return bool(check_cal_rules(rules, body=body, query=dict(query)))
+
+
+def breaks_time_zone_rule(arguments: dict[str, Any]) -> bool:
+    """Whether a ``timeZone`` argument (at any depth) is no IANA name: refused before sending, with close matches."""
+    return any(not time_zones.is_known(value) for _, value in time_zone_values(arguments))
 
 
 def requests_made(spec: ToolSpec) -> int:
@@ -153,8 +160,8 @@ def test_valid_arguments_from_the_schema_make_exactly_one_request(spec: ToolSpec
             assert result.structured_content["error"]["field"] == dotted
             assert seen == []
             return
-        if breaks_cal_rules(spec, arguments):  # the schema allows it, Cal's DTOs do not
-            assert_refused(result, seen, arguments)
+        if breaks_cal_rules(spec, arguments) or breaks_time_zone_rule(arguments):
+            assert_refused(result, seen, arguments)  # the schema allows it, Cal's DTOs do not
             return
         assert not result.is_error, (arguments, result.content[0].text)
         assert len(seen) == requests_made(spec)

@@ -199,7 +199,7 @@ async def test_an_idempotent_call_is_retried_after_a_transient_status(
     result = await app.call_tool(tool, args)
 
     assert not result.is_error, text_of(result)
-    assert result.structured_content == {"data": {"ok": 1}}
+    assert result.structured_content["data"] == {"ok": 1}
     assert len(cal.requests_to(method, path)) == 2
 
 
@@ -480,7 +480,7 @@ async def test_a_read_timeout_ends_in_a_clear_error_and_the_next_call_succeeds(
 
     cal.program(json_reply(200, {"status": "success", "data": {"id": 5}}), method="GET", path="/v2/me")
     after = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-    assert after.structured_content == {"data": {"id": 5}}
+    assert after.structured_content["data"] == {"id": 5}
 
 
 async def test_the_total_timeout_ends_in_a_clear_error_and_the_next_call_succeeds(

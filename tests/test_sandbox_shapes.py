@@ -14,6 +14,7 @@ import pytest
 from mcp import Client
 
 from cal_mcp.app import CalMcpApp
+from cal_mcp.compact import TOOL_SHAPES
 from cal_mcp.config import Settings
 from cal_mcp.registry import Registry
 from cal_mcp.sandbox.app import create_app
@@ -44,6 +45,9 @@ class Sandbox:
         self.state, self.mcp_url = state, mcp_url
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> Any:
+        # Cal's whole objects: these tests check the sandbox's shapes, not the server's compact view.
+        if tool in TOOL_SHAPES:
+            arguments = {**arguments, "full": True}
         async with Client(self.mcp_url) as client:
             return data(await client.call_tool(tool, arguments))
 

@@ -49,6 +49,7 @@ async def book_and_cancel(client: Client, *, attendee_email: str = "dana@example
     cancelled = data(await client.call_tool("CAL_CANCEL_BOOKING_VIA_UID",
                                             {"bookingUid": uid, "cancellationReason": "test"}))
     assert cancelled["status"] == "cancelled"
-    again = await client.call_tool("CAL_CANCEL_BOOKING_VIA_UID", {"bookingUid": uid})
+    again = await client.call_tool("CAL_CANCEL_BOOKING_VIA_UID", {"bookingUid": uid, "cancellationReason": "test"})
     assert again.is_error and again.structured_content["error"]["status"] == 400
+    assert again.structured_content["error"]["hint"].startswith("Nothing to do")
     return uid

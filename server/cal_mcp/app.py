@@ -13,6 +13,7 @@ import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 
 from cal_mcp import __version__
+from cal_mcp.clock import Clock, WallClock
 from cal_mcp.config import Settings
 from cal_mcp.guidance import INSTRUCTIONS, get_prompt, list_prompts
 from cal_mcp.registry import Registry
@@ -36,8 +37,10 @@ class CalMcpApp:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
+        self.clock: Clock = clock or WallClock()
         self.registry = registry
         self._transport = transport
         self._base_url = base_url
@@ -53,7 +56,8 @@ class CalMcpApp:
             if transport is None and self.settings.sandbox:
                 from cal_mcp.sandbox.inprocess import sandbox_transport
 
-                transport, base_url = sandbox_transport(), "http://sandbox.cal-mcp.local"
+                # One clock for both, so the "now" the server reports is the sandbox's "now".
+                transport, base_url = sandbox_transport(clock=self.clock), "http://sandbox.cal-mcp.local"
             self._client = CalClient(self.settings, transport=transport, base_url=base_url)
         return self._client
 
@@ -69,11 +73,12 @@ class CalMcpApp:
 
         spec = self.registry.get(name)
         if spec is None:
-            return ArgumentError(
-                f"Unknown tool {name!r}.", "Call tools/list and use one of the names it returns."
-            ).to_result()
+            from cal_mcp.tool_suggestions import unknown_tool_message
+
+            message, hint = unknown_tool_message(name, self.registry.specs)
+            return ArgumentError(message, hint).to_result()
         try:
-            ctx = CallContext(self.client(), self.settings)
+            ctx = CallContext(self.client(), self.settings, self.clock)
             arguments = spec.canonical_arguments(dict(arguments or {}))
             return await handler_for(name)(ctx, spec, arguments)
         except CalMcpError as exc:

@@ -21,6 +21,8 @@ from typing import Any
 
 import mcp_types as types
 
+from cal_mcp.error_hints import hint_for_message
+
 # Where a model can check whether a write it is unsure about happened.
 VERIFY_TOOL_BY_TOOLSET = {
     "bookings": "CAL_FETCH_ALL_BOOKINGS",
@@ -33,7 +35,6 @@ VERIFY_TOOL_BY_TOOLSET = {
     "conferencing": "CAL_RETRIEVE_V2_CONFERENCING_INFO",
     "me": "CAL_RETRIEVE_MY_INFORMATION",
 }
-SLOT_TAKEN = "already has booking at this time or is not available"
 UNNAMED_BAD_REQUEST = "Bad Request Exception"
 
 
@@ -54,7 +55,11 @@ class CalMcpError(Exception):
         error: dict[str, Any] = {"kind": self.kind, "message": self.message, **self.details()}
         if self.hint:
             error["hint"] = self.hint
-        text = self.message + (f" Next step: {self.hint}" if self.hint else "")
+        text = self.message
+        if self.hint:
+            # Cal's messages often end without a full stop; keep the two sentences apart.
+            ending = "" if text.rstrip().endswith((".", "!", "?", ":")) else "."
+            text = f"{text.rstrip()}{ending} Next step: {self.hint}"
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=text)],
             structured_content={"error": error},
@@ -164,11 +169,9 @@ def hint_for_status(
     id_sources: dict[str, list[str]],
 ) -> str:
     """The next step for a Cal error status. ``id_sources`` maps an argument to the tools that list valid values."""
-    if status == 400 and SLOT_TAKEN in message:
-        return (
-            "That time is no longer free. Call CAL_GET_AVAILABLE_SLOTS_INFO again and offer the user "
-            "one of the returned slots."
-        )
+    known = hint_for_message(status, message)
+    if known is not None:
+        return known
     if status == 400 and message.strip() == UNNAMED_BAD_REQUEST:
         # Cal's global ValidationPipe refusal; its production API hides which field failed
         # (apps/api/v2/src/filters/http-exception.filter.ts).

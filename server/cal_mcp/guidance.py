@@ -16,22 +16,26 @@ from mcp.shared.exceptions import MCPError
 INSTRUCTIONS = """\
 Cal.com scheduling for the user whose API key this server holds (the host).
 
+Now: CAL_RETRIEVE_MY_INFORMATION's result has `now`: the current time in UTC, the host's time zone, local time and weekday. Call it first when the user says "tomorrow" or "next Tuesday".
+
 Booking workflow:
-1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length).
-2. Find free times: CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId, with start/end dates and the attendee's time zone.
+1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length). If several fit the request, ask the user which.
+2. Find free times: CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId, with start/end dates (end is inclusive) and the attendee's time zone.
 3. Optionally hold a slot while the user decides: CAL_RESERVE_SLOT_FOR_EVENT.
 4. Book: CAL_POST_NEW_BOOKING_REQUEST with a start taken from the slots result.
-5. Tell the user the result: time in their time zone, booking uid, and status (pending means the host must confirm).
+5. Tell the user the result: time in their time zone, booking uid, and status (pending = awaiting the host's confirmation).
 
 The attendee is the person being invited, never the host. Never invent IDs, emails, names or time zones: ask the user, or look them up with the listing tools (CAL_FETCH_ALL_BOOKINGS for booking uids, CAL_LIST_EVENT_TYPES for event types, CAL_RETRIEVE_SCHEDULES_LIST for schedules, CAL_RETRIEVE_MY_INFORMATION for the host).
 
-Times: send ISO 8601 with Z or an offset (2026-12-01T09:00:00Z) and give the attendee's IANA time zone (Europe/Paris). Convert to the user's zone when you report.
+Times: send ISO 8601 with Z or an offset (2026-12-01T09:00:00Z) and IANA time zones (Europe/Paris). Convert to the user's zone when you report.
 
-Confirm with the user before anything destructive or irreversible: cancelling, declining, deleting, reassigning, disconnecting.
+Confirm with the user before anything destructive or irreversible: cancelling (give a reason: the host must), declining, deleting, reassigning, disconnecting.
 
-If a booking call fails because the time is taken, list slots again. If a write times out, check with the matching list tool before retrying, so nothing is done twice.
+Errors end with "Next step:"; follow it. If a write times out, check with the matching list tool before retrying, so nothing is done twice.
 
-Organization tools (organizations toolset, org-scoped teams) need an organization admin's key on the Organizations plan; get orgId from CAL_GET_ORGANIZATION_ID. Platform tools (platform toolset) need OAuth client credentials configured on the server.
+Event types and bookings come back compact (every ID kept); pass full: true for every field.
+
+Teams: plain teams use the teams toolset (CAL_GET_TEAMS_LIST); teams inside an organization use the organizations toolset, which needs an organization admin's key; get orgId from CAL_GET_ORGANIZATION_ID. Outside an organization, user IDs come from team memberships (CAL_RETRIEVE_TEAM_MEMBERSHIPS). Platform tools need OAuth client credentials configured on the server.
 """
 
 
@@ -47,50 +51,65 @@ def _arg(name: str, description: str, required: bool = False) -> types.PromptArg
 
 def _book(a: dict[str, str]) -> str:
     event = a.get("event_type") or "the event type the user wants (ask if unclear)"
+    zone = a.get("attendee_time_zone")
     return f"""Book a meeting with {a['attendee_name']} ({a.get('attendee_email') or 'email: ask the user, never guess'}).
-Preferred time: {a.get('when') or 'ask the user'}. Event type: {event}. Attendee time zone: {a.get('attendee_time_zone') or 'ask the user'}.
+Preferred time: {a.get('when') or 'ask the user'}. Event type: {event}. Attendee time zone: {zone or 'ask the user (an IANA name such as Europe/Paris)'}.
 
 Steps:
-1. CAL_LIST_EVENT_TYPES: pick the event type and note its id and length.
-2. CAL_GET_AVAILABLE_SLOTS_INFO with that eventTypeId, a start/end range around the preferred time and the attendee's timeZone.
-3. Offer the user two or three of the returned slots; if they hesitate, hold one with CAL_RESERVE_SLOT_FOR_EVENT.
-4. CAL_POST_NEW_BOOKING_REQUEST: eventTypeId, start (exactly as returned by the slots tool, ISO 8601 UTC), attendee = the invitee {a['attendee_name']} with their email and IANA timeZone. Do not put the host's details in attendee.
-5. Report the booking uid, the time in the attendee's time zone, and whether it is pending confirmation.
-If the slot was taken meanwhile, go back to step 2."""
+1. If the preferred time is relative ("tomorrow", "next Tuesday"), CAL_RETRIEVE_MY_INFORMATION gives now and the host's time zone.
+2. CAL_LIST_EVENT_TYPES: pick the event type and note its id and length; if several fit, ask the user which.
+3. CAL_GET_AVAILABLE_SLOTS_INFO with that eventTypeId, start/end dates around the preferred time (the end date is included) and timeZone {zone or "the attendee's time zone"}: the starts come back in that zone, with its UTC offset.
+4. Offer the user two or three of the returned starts. If they need time to decide, hold one with CAL_RESERVE_SLOT_FOR_EVENT; if they then decide against it, release it with CAL_DELETE_SELECTED_SLOT.
+5. CAL_POST_NEW_BOOKING_REQUEST: eventTypeId, start copied exactly as the slots tool returned it (offset included), attendee = the invitee {a['attendee_name']} with their email and IANA timeZone. Do not put the host's details in attendee. The booking uses up your hold: do not release it afterwards.
+6. Report the booking uid, the time in the attendee's time zone, and its status (pending = awaiting the host's confirmation).
+If the time was taken meanwhile, go back to step 3."""
 
 
 def _reschedule(a: dict[str, str]) -> str:
-    return f"""Reschedule the booking "{a['booking']}" to {a.get('new_time') or 'a time the user picks'}.
+    reason = a.get("reason")
+    reason_line = f'Reason to give the attendees: "{reason}".' if reason else (
+        "Reason: none given; ask the user whether to give one (optional, shown to the attendees).")
+    reason_arg = f'reschedulingReason "{reason}"' if reason else "reschedulingReason if the user gave one"
+    return f"""Reschedule the booking "{a['booking']}" to {a.get('new_time') or 'a time the user picks'}. {reason_line}
 
 Steps:
-1. Find the booking: if "{a['booking']}" is not a uid, search CAL_FETCH_ALL_BOOKINGS (status upcoming, attendee email or dates) and confirm with the user which one.
-2. CAL_RETRIEVE_BOOKING_DETAILS_BY_UID to read its eventTypeId and attendees.
-3. CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId around the new time (pass bookingUidToReschedule so the current slot counts as free).
-4. Confirm the new slot with the user, then CAL_RESCHEDULE_BOOKING_BY_UID with start (ISO 8601 UTC){' and reschedulingReason' if a.get('reason') else ''}.
-5. Report the NEW booking uid (rescheduling creates a new booking) and the new time in the attendee's time zone."""
+1. Find the booking: if "{a['booking']}" is not a booking uid, search CAL_FETCH_ALL_BOOKINGS (status upcoming, with attendeeEmail or dates) and confirm with the user which one.
+2. CAL_RETRIEVE_BOOKING_DETAILS_BY_UID: read its eventTypeId, attendees and current start.
+3. CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId around the new time, with bookingUidToReschedule set to its uid (its current time then counts as free) and the attendee's timeZone.
+4. Confirm the new start with the user, then CAL_RESCHEDULE_BOOKING_BY_UID with bookingUid, start (exactly as the slots tool returned it) and {reason_arg}.
+5. Report the NEW booking uid (rescheduling creates a new booking and cancels the old one) and the new time in the attendee's time zone."""
 
 
 def _cancel(a: dict[str, str]) -> str:
-    reason = a.get("reason") or "ask the user whether to give a reason"
-    return f"""Cancel the booking "{a['booking']}". Reason: {reason}.
+    reason = a.get("reason")
+    reason_line = f'Reason: "{reason}".' if reason else (
+        "Reason: not given yet. Ask the user for one: Cal.com requires a reason when the host cancels, "
+        "and the attendees see it.")
+    reason_arg = f'cancellationReason "{reason}"' if reason else "cancellationReason (the user's reason)"
+    return f"""Cancel the booking "{a['booking']}". {reason_line}
 
 Steps:
-1. If "{a['booking']}" is not a uid, find it with CAL_FETCH_ALL_BOOKINGS (status upcoming) and show the user the match: title, time, attendees.
+1. If "{a['booking']}" is not a booking uid, find it with CAL_FETCH_ALL_BOOKINGS (status upcoming) and show the user the match: title, time, attendees.
 2. Ask the user to confirm: cancelling notifies the attendees and cannot be undone.
-3. CAL_CANCEL_BOOKING_VIA_UID with bookingUid and cancellationReason.
-4. Report that it is cancelled. If Cal says it was already cancelled, tell the user; do not retry."""
+3. CAL_CANCEL_BOOKING_VIA_UID with bookingUid and {reason_arg}.
+4. Report that it is cancelled. If Cal.com answers that it was already cancelled, there is nothing to do: tell the user; do not retry."""
 
 
 def _free_time(a: dict[str, str]) -> str:
-    length = a.get("duration_minutes") or "the length the user needs"
-    return f"""Find free time for the user between {a['date_range']} (time zone {a.get('time_zone') or 'ask the user'}), for {length} minutes.
+    minutes = a.get("duration_minutes")
+    zone = a.get("time_zone")
+    length = (f"Only windows of at least {minutes} minutes count." if minutes else
+              "If the user has not said how long the meeting is, ask; until then list every free window.")
+    where = f"in {zone}" if zone else "in the user's time zone (step 1 gives the host's)"
+    return f"""Find free time in the user's calendars for {a['date_range']}. {length} Present the windows {where}.
 
 Steps:
-1. CAL_RETRIEVE_CALENDAR_LIST to see the connected calendars (credentialId and externalId of each).
-2. For each relevant calendar, CAL_RETRIEVE_CALENDAR_BUSY_TIMES with dateFrom/dateTo and timeZone.
-3. CAL_GET_DEFAULT_SCHEDULE_DETAILS for the working hours, then subtract the busy intervals from them.
-4. If an event type fits the length, cross-check with CAL_GET_AVAILABLE_SLOTS_INFO (it already accounts for bookings and calendars).
-5. Present the free windows in the user's time zone. Do not book anything unless asked."""
+1. CAL_RETRIEVE_MY_INFORMATION: now (to turn "{a['date_range']}" into dates) and the host's time zone.
+2. CAL_RETRIEVE_CALENDAR_LIST: the connected calendars, with the credentialId and externalId of each.
+3. For each calendar, CAL_RETRIEVE_CALENDAR_BUSY_TIMES with dateFrom/dateTo (whole days, both included) and timeZone; busy intervals come back in UTC.
+4. CAL_GET_DEFAULT_SCHEDULE_DETAILS: the working hours, in the schedule's own time zone. Free windows = working hours minus the busy intervals.
+5. For bookable times of one event type, CAL_GET_AVAILABLE_SLOTS_INFO answers directly: it already leaves out bookings and the busy times of the calendars selected for conflict checking.
+6. Present the free windows. Do not book anything unless asked."""
 
 
 WORKFLOWS: dict[str, Workflow] = {

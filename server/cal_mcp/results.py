@@ -143,7 +143,12 @@ def success_payload(body: Any) -> dict[str, Any]:
 
 
 def success_result(body: Any, *, limit: int) -> types.CallToolResult:
-    payload, text = cap(success_payload(body), limit)
+    return payload_result(success_payload(body), limit=limit)
+
+
+def payload_result(payload: dict[str, Any], *, limit: int) -> types.CallToolResult:
+    """A result from a payload already unwrapped (``{"data": …}`` plus notes such as ``now``), capped."""
+    payload, text = cap(payload, limit)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=payload,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from cal_mcp.argument_aliases import alias_table, fold, resolve
 from cal_mcp.cal_rules import CalRules
+from cal_mcp.compact import FULL_ARGUMENT, FULL_PROPERTY, TOOL_SHAPES
 
 # Names a model must never be asked for: they are credentials, supplied from configuration only.
 CREDENTIAL_NAMES = frozenset({"authorization", "x-cal-secret-key", "x-cal-client-id", "calapikey"})
@@ -30,6 +31,9 @@ PROPERTY_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
 PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 TOOL_NAME = re.compile(r"\bCAL_[A-Z0-9_]+\b")
 ALLOWED_TOP_LEVEL_SCHEMA_KEYS = frozenset({"type", "properties", "required", "additionalProperties"})
+# Arguments the server itself handles, never sent to Cal: ``full`` (whole objects instead of compact ones)
+# is added to every tool that returns event types, bookings or time zones (``cal_mcp.compact.TOOL_SHAPES``).
+LOCAL_ARGUMENTS = frozenset({FULL_ARGUMENT})
 
 
 class SpecError(ValueError):
@@ -175,7 +179,7 @@ def _check_binding(spec: ToolSpec) -> Iterable[str]:
             yield f"{name!r} appears in more than one location: {places}"
         if name not in props and name not in req.fixed and name not in req.from_config:
             yield f"{places[0]} parameter {name!r} is neither a property nor fixed nor fromConfig"
-    for name in props - set(located):
+    for name in props - set(located) - LOCAL_ARGUMENTS:
         yield f"property {name!r} has no location (add it to request.query or request.body or the path)"
     for name in req.path_params:
         if name in props and name not in spec.required and name not in req.from_config:
@@ -245,6 +249,13 @@ def _parse(path: Path, toolset: str) -> ToolSpec:
     for key in ("toolset", "source"):
         if key in raw:
             raise SpecError(f"{path}: {key!r} is derived, not written in the file")
+    schema = raw.get("inputSchema")
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(schema, dict) and isinstance(properties, dict):
+        if FULL_ARGUMENT in properties:
+            raise SpecError(f"{path}: {FULL_ARGUMENT!r} is added by the server, not written in the file")
+        if raw.get("name") in TOOL_SHAPES:
+            raw["inputSchema"] = {**schema, "properties": {**properties, FULL_ARGUMENT: dict(FULL_PROPERTY)}}
     try:
         spec = ToolSpec.model_validate({**raw, "toolset": toolset, "source": str(path)})
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from cal_mcp import time_zones
 from cal_mcp.cal_formats import EMAIL
 from cal_mcp.cal_rules import Violation, check, normalise
 from cal_mcp.errors import ArgumentError
@@ -159,6 +160,42 @@ def validate_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> None:
         "Correct that argument as described and call the tool again; do not invent values the user did not give.",
         field=field or None,
     )
+
+
+def time_zone_values(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field path, value) of every string under a ``timeZone``/``timezone`` key, at any depth."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if str(key).lower() == "timezone" and isinstance(child, str):
+                found.append((where, child))
+            else:
+                found.extend(time_zone_values(child, where))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found.extend(time_zone_values(child, f"{path}[{index}]"))
+    return found
+
+
+def check_time_zones(spec: ToolSpec, arguments: dict[str, Any]) -> None:
+    """Cal refuses a time zone that is not an IANA name; say so before sending, with the close matches.
+
+    Run after the request is built (a bad path segment is named first) and before ``apply_cal_rules``,
+    whose format check would refuse the same value without suggesting the name meant."""
+    for field, value in time_zone_values(arguments):
+        if time_zones.is_known(value):
+            continue
+        matches = time_zones.closest(value)
+        suggestion = f" Did you mean {' or '.join(matches)}?" if matches else ""
+        raise ArgumentError(
+            f"Invalid arguments for {spec.name}: `{field}` must be an IANA time zone name such as "
+            f"Europe/Berlin or America/New_York (got {json.dumps(value)[:60]}).{suggestion}",
+            (f"Call again with `{field}` set to {matches[0]} if that is the place meant; "
+             if matches else f"Ask the user for their city or region and set `{field}` to its zone; ")
+            + "CAL_GET_ALL_TIMEZONES lists every name.",
+            field=field,
+        )
 
 
 def apply_cal_rules(spec: ToolSpec, request: CalRequest) -> CalRequest:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
 
 from cal_mcp.cal_client import CalClient, CalResponse
+from cal_mcp.clock import Clock, WallClock
 from cal_mcp.config import Settings
 from cal_mcp.errors import VERIFY_TOOL_BY_TOOLSET, id_arguments
 from cal_mcp.request_builder import CalRequest, build_request
 from cal_mcp.specs import ToolSpec
-from cal_mcp.validation import apply_cal_rules, validate_arguments
+from cal_mcp.validation import apply_cal_rules, check_time_zones, validate_arguments
 
 
 @dataclass(frozen=True)
 class CallContext:
     client: CalClient
     settings: Settings
+    clock: Clock = field(default_factory=WallClock)
 
     @property
     def config_values(self) -> dict[str, str | None]:
@@ -43,7 +45,9 @@ def prepare(ctx: CallContext, spec: ToolSpec, arguments: dict[str, Any]) -> CalR
     # A required argument sent as null still fails validation, naming the field.
     arguments = {k: v for k, v in arguments.items() if v is not None or k not in spec.properties or k in spec.required}
     validate_arguments(spec, arguments)
-    request = apply_cal_rules(spec, build_request(spec, arguments, ctx.config_values))
+    request = build_request(spec, arguments, ctx.config_values)
+    check_time_zones(spec, arguments)
+    request = apply_cal_rules(spec, request)
     # What error messages need to point the model at the right next step.
     request.meta.update(
         auth=spec.request.auth,
