@@ -159,6 +159,9 @@ frontend mcp
 
 backend replicas
     balance roundrobin
+    # No reuse of idle connections to a replica: uvicorn closes one idle for 5 s, and a POST haproxy sends on
+    # it at that moment would come back 502 (haproxy cannot safely resend it). README "Scaling out".
+    http-reuse never
     option httpchk GET /healthz
     http-check expect status 200
     http-response set-header X-Served-By %[srv_name]
@@ -329,7 +332,7 @@ async def test_over_more_than_a_minute_no_minute_at_cal_holds_more_than_the_rate
         sent = upstream.requests_for(key)
 
     times = sorted(r["at"] for r in sent)
-    assert all(o.status == 200 for o in outcomes)
+    assert all(o.status == 200 for o in outcomes), Counter(o.status for o in outcomes)
     assert len({r["replica"] for r in sent}) == 3  # all three replicas sent Cal some of them
     assert times[-1] - times[0] >= 60  # the run went past one minute at Cal
     assert len(sent) > rate  # and the budget opened again after it
