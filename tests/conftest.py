@@ -21,6 +21,10 @@ from tests.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# Every spec file in tool_specs/, counted from disk rather than through the loader: the server must serve
+# exactly one tool per file (the 141 seed tools and the ones added beyond them).
+TOOL_SPEC_FILES = tuple(sorted(REPO.joinpath("tool_specs").glob("*/*.json")))
+TOOL_COUNT = len(TOOL_SPEC_FILES)
 
 
 def require_shared(*parts: str) -> Path:

@@ -39,8 +39,37 @@ def seed_text() -> str:
 
 @cache
 def map_records() -> dict[str, dict[str, Any]]:
+    """The map's record per seed tool, plus one per tool added beyond the seed (``beyond_seed_record``)."""
     records = json.loads((shared_dir() / MAP_FILE).read_text(encoding="utf-8"))
-    return {r["name"]: r for r in records}
+    by_name = {r["name"]: r for r in records}
+    from cal_mcp.specs import load_specs
+
+    for spec in load_specs():
+        if spec.name not in by_name:
+            by_name[spec.name] = beyond_seed_record(spec.name, spec.request.method, spec.request.path)
+    return by_name
+
+
+NEWEST_SPEC = "openapi-2026-03-11.json"
+# Cal states a route's required version in prose where the header parameter has no default.
+VERSION_IN_PROSE = re.compile(r"Must be set to (\d{4}-\d{2}-\d{2})")
+
+
+def beyond_seed_record(name: str, method: str, path: str) -> dict[str, Any]:
+    """A map-shaped record for a tool the seed map does not list: the newest spec's operation at the
+    spec file's method and path (a KeyError when the spec has none), its version and its auth."""
+    op = operation(NEWEST_SPEC, method, path)
+    declared = declared_parameters(NEWEST_SPEC, method, path)
+    version_param = declared.get(("header", "cal-api-version"))
+    version = None
+    if version_param is not None:
+        version = version_param.get("schema", {}).get("default")
+        prose = VERSION_IN_PROSE.search(version_param.get("description", ""))
+        version = version or (prose.group(1) if prose else None)
+    return {
+        "name": name, "method": method, "path": path, "operation_id": op["operationId"], "spec_file": NEWEST_SPEC,
+        "cal_api_version": version, "auth": "api_key",
+    }
 
 
 @cache

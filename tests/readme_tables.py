@@ -7,24 +7,32 @@ import re
 from cal_mcp.specs import ToolSpec
 
 TOOLSET_NOTES = {
-    "bookings": "create, list, reschedule, cancel, confirm/decline, no-shows, reassign",
+    "bookings": "create, list, reschedule, cancel, confirm/decline, no-shows, reassign, attendees and guests, "
+    "location, calendar links, references, recordings",
     "slots": "free times, holding and releasing a slot",
-    "event_types": "the user's event types",
+    "event_types": "the user's event types: list, create, edit, delete",
     "me": "the authenticated user, organization ID, time zones",
     "schedules": "working-hours schedules",
     "calendars": "connected calendars, busy times, ICS feeds, selected/destination calendars",
     "conferencing": "video conferencing apps",
     "webhooks": "user and event-type webhooks",
-    "teams": "teams, memberships, team event types",
-    "organizations": "organization users, memberships, attributes, teams, schedules, webhooks (org admin)",
+    "teams": "teams, memberships, team event types, team bookings",
+    "organizations": "organization users, memberships, attributes, teams, team event types, schedules, bookings, "
+    "webhooks (org admin)",
     "platform": "Platform OAuth-client managed users and webhooks (OAuth client credentials)",
     "payments": "Stripe connection",
 }
 
 
 def first_sentence(text: str) -> str:
-    match = re.match(r"(.+?[.;])(\s|$)", text)
-    return (match.group(1) if match else text).rstrip(".;")
+    """Up to the first `.` or `;` that ends a sentence: not inside parentheses, not of "e.g." or "i.e."."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        at_end = index + 1 == len(text) or text[index + 1].isspace()
+        if char in ".;" and depth <= 0 and at_end and not text[: index + 1].endswith(("e.g.", "i.e.")):
+            return text[:index]
+    return text.rstrip(".;")
 
 
 def marks(spec: ToolSpec) -> str:

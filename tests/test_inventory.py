@@ -1,4 +1,4 @@
-"""Inventory-wide rules every one of the 141 tools must keep (what the model sees)."""
+"""Inventory-wide rules every tool must keep (what the model sees): the 141 seed tools and those added beyond them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
 
 from cal_mcp.registry import Registry
 from cal_mcp.specs import load_specs
-from tests.conftest import require_shared
+from tests.conftest import TOOL_COUNT, TOOL_SPEC_FILES, require_shared
 
 SNAPSHOTS = Path(__file__).parent / "__toolsnaps__"
 SPECS = load_specs()
@@ -29,13 +29,38 @@ CONFIG_NAMES = {"CAL_OAUTH_CLIENT_ID"}
 DESTRUCTIVE_WORDS = re.compile(r"CANCEL|DECLINE|DISCONNECT|FORCE_REFRESH")
 
 
-def test_the_tool_names_are_exactly_the_seed_names() -> None:
+def _seed_names() -> set[str]:
     records = json.loads(require_shared("cal-api", "tool-endpoint-map.json").read_text())
     seed = require_shared("seed", "cal-toolkit.txt").read_text()
     expected = {r["name"] for r in records}
     assert len(expected) == 141
     assert all(name in seed for name in expected)
-    assert {s.name for s in SPECS} == expected
+    return expected
+
+
+def test_every_seed_tool_is_served_under_its_exact_seed_name() -> None:
+    missing = _seed_names() - {s.name for s in SPECS}
+    assert not missing, f"seed tools missing or renamed: {sorted(missing)}"
+
+
+def test_every_spec_file_is_one_served_tool(registry: Registry) -> None:
+    # One tool per file in tool_specs/, named after its file: nothing skipped, nothing served twice.
+    assert sorted(s.name for s in SPECS) == sorted(p.stem for p in TOOL_SPEC_FILES)
+    assert sorted(s.name for s in registry.select().specs) == sorted(p.stem for p in TOOL_SPEC_FILES)
+    assert len(registry.list_result.tools) == TOOL_COUNT
+
+
+def test_tools_beyond_the_seed_cannot_be_mistaken_for_a_seed_tool() -> None:
+    """A new name is not a seed name with words added, dropped or reordered (CAL_LIST_EVENT_TYPES vs
+    CAL_LIST_EVENT_TYPE_S, CAL_GET_TEAMS_LIST vs CAL_LIST_TEAMS would read as the same tool)."""
+    seed = _seed_names()
+    for name in {s.name for s in SPECS} - seed:
+        assert re.fullmatch(r"CAL_[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", name), name
+        words = set(name.split("_")) - {"CAL"}
+        for other in seed:
+            other_words = set(other.split("_")) - {"CAL"}
+            assert words != other_words, f"{name} has the same words as seed tool {other}"
+            assert not (name in other or other in name), f"{name} contains or is contained in {other}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -78,7 +103,7 @@ def test_every_required_id_argument_names_the_tool_that_yields_it(spec: Any) -> 
 def test_tools_list_serialises_for_every_protocol_version(registry: Registry, version: str) -> None:
     dumped = registry.list_result.model_dump(by_alias=True, exclude_none=True, mode="json")
     wire = serialize_server_result("tools/list", version, dumped)
-    assert len(wire["tools"]) == 141
+    assert len(wire["tools"]) == TOOL_COUNT
 
 
 def _as_listed(tool: Any) -> dict[str, Any]:

@@ -68,9 +68,28 @@ def minimal_arguments(spec: ToolSpec) -> dict[str, Any]:
     """The required arguments, each a value Cal accepts: formats the spec's calRules demand (a URL, a time
     zone) get their example, as the schema alone does not say them."""
     arguments: dict[str, Any] = sample(spec.input_schema)
-    for rule in spec.request.cal_rules.fields:
-        if rule.at in ("body", "query") and rule.format is not None and isinstance(arguments.get(rule.field), str):
-            arguments[rule.field] = FORMATS[rule.format].example
+    rules = spec.request.cal_rules
+    for variants in rules.variants:  # a nested object's variant may require more than its schema (location.address)
+        inner = variants.at.partition(".")[2]
+        target = arguments.get(inner)
+        if not isinstance(target, dict):
+            continue
+        choice = next((c for c in variants.choices if c.when is None or c.when.holds(target)), None)
+        properties = spec.properties[inner].get("properties", {})
+        for name in choice.required if choice else ():
+            target.setdefault(name, sample(properties[name]))
+    for rule in rules.fields:
+        if rule.format is None:
+            continue
+        inner = rule.at.partition(".")[2]
+        if not inner:
+            targets = [arguments]
+        else:
+            found = arguments.get(inner.removesuffix("[]"))
+            targets = found if isinstance(found, list) else [found]
+        for target in targets:
+            if isinstance(target, dict) and isinstance(target.get(rule.field), str):
+                target[rule.field] = FORMATS[rule.format].example
     return arguments
 
 

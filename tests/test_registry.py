@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cal_mcp.registry import Registry, SelectionError
+from tests.conftest import TOOL_COUNT
 
 
 def names(registry: Registry) -> set[str]:
@@ -12,7 +13,7 @@ def names(registry: Registry) -> set[str]:
 
 
 def test_no_filter_serves_every_tool(registry: Registry) -> None:
-    assert len(registry.select().specs) == 141
+    assert len(registry.select().specs) == TOOL_COUNT
 
 
 def test_toolsets_and_tools_select_their_union(registry: Registry) -> None:

@@ -15,6 +15,7 @@ from cal_mcp.config import Settings
 from cal_mcp.errors import ArgumentError, ConfigurationError
 from cal_mcp.registry import Registry
 from cal_mcp.request_builder import build_request
+from tests.conftest import TOOL_COUNT
 
 API_KEY = "cal_live_test_key_123"
 SECRET = "oauth-secret-456"
@@ -184,7 +185,7 @@ async def test_without_an_api_key_a_call_explains_how_to_set_one(registry: Regis
     async with Client(app.build_server(), mode="legacy") as client:
         tools = await client.list_tools()
         result = await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
-    assert len(tools.tools) == 141
+    assert len(tools.tools) == TOOL_COUNT
     assert result.is_error
     assert "CAL_API_KEY" in result.content[0].text and "--sandbox" in result.content[0].text
     assert recorder.requests == []

@@ -181,9 +181,11 @@ def test_array_items_scalar_formats_and_integers_are_checked() -> None:
     guests = _booking(guests=["a@example.com", 5])
     assert _problems("POST", "/v2/bookings", body=guests, headers=BOOKING) == ["each value in guests must be a string"]
     ooo = "/v2/organizations/1/users/2/ooo"
-    assert _problems("POST", ooo, body={"start": "2026-12-01", "end": "2026-12-02T00:00:00Z"}) == []
-    assert _problems("POST", ooo, body={"start": "next tuesday", "end": "2026-12-02"}) == [
-        "start must be a valid ISO 8601 date string"
+    assert _problems("POST", ooo, body={"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00.000Z"}) == []
+    # Cal's OOO DTO accepts only YYYY-MM-DDTHH:mm:ss[.sss]Z (ooo.input.ts, the calRules' utcInstant).
+    assert _problems("POST", ooo, body={"start": "2026-12-01", "end": "2026-12-02T00:00:00Z"}) == ["Invalid Date."]
+    assert _problems("POST", ooo, body={"start": "next tuesday", "end": "2026-12-02"})[:2] == [
+        "start must be a valid ISO 8601 date string", "Invalid Date."
     ]
     credentials = "/v2/calendars/apple/disconnect"
     assert _problems("POST", credentials, body={"id": 5.0}) == []  # 5.0 is an integer in JSON

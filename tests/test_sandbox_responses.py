@@ -1,6 +1,6 @@
 """Every sandbox response to every tool validates against the response schema of the operation it cites.
 
-Each success case of the end-to-end lists (``e2e_cases_core``, ``e2e_cases_platform``) is replayed in
+Each success case of the end-to-end lists (``e2e_cases_core``, ``_platform``, ``_beyond``) is replayed in
 process: the tool's request is built as the server builds it, sent to a freshly seeded sandbox over an
 ASGI transport, and the JSON body is validated (JSON Schema 2020-12, ``$ref``s resolved in the whole
 document) against the response schema Cal's OpenAPI spec in ``../shared/cal-api`` declares for the
@@ -37,6 +37,8 @@ from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from cal_mcp.specs import ToolSpec, load_specs
 from tests.contract_support import leaves, map_records, normalised_openapi, raw_openapi, shared_dir
+from tests.e2e_cases_beyond import CASES as BEYOND_CASES
+from tests.e2e_cases_beyond_seed import CASES as BEYOND_SEED_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case
@@ -46,7 +48,8 @@ SPECS: dict[str, ToolSpec] = {spec.name: spec for spec in load_specs()}
 # Cal's team create-phone-call route refuses every call (handlers/phone_call.py).
 REROUTED = {"CAL_CREATE_PHONE_CALL_FOR_EVENT_TYPE"}
 SUCCESS_CASES: list[Case] = [
-    c for c in (*CORE_CASES, *PLATFORM_CASES) if c.succeeds and c.tool not in REROUTED
+    c for c in (*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES, *BEYOND_SEED_CASES)
+    if c.succeeds and c.tool not in REROUTED
 ]
 CONFIG = {"oauth_client_id": OAUTH_CLIENT_ID, "api_key": "cal_sandbox_key"}
 NEWEST, OLDER = "openapi-2026-03-11.json", "openapi-2024-12-17.json"
@@ -88,6 +91,16 @@ def _stripe_check_status(document: Document) -> int:
         return 0
     properties["status"] = {"type": "string", "enum": ["success"]}
     return 1
+
+
+def _booking_artefact_status(document: Document) -> int:
+    fired = 0
+    for name in ("BookingReferencesOutput_2024_08_13", "CalendarLinksOutput_2024_08_13"):
+        properties = _schemas(document).get(name, {}).get("properties", {})
+        if properties.get("status", {}).get("type") == "object":
+            properties["status"] = {"type": "string", "enum": ["success"]}
+            fired += 1
+    return fired
 
 
 def _membership_lists(document: Document) -> int:
@@ -181,6 +194,33 @@ class Rewrite:
 
 
 # Applied in this order. Each must still change the spec and be needed by at least one sandbox response.
+def _routing_form_json_columns(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormOutput", {}).get("properties", {})
+    fired = 0
+    for name in ("fields", "routes"):
+        if properties.get(name) == {"type": "object", "nullable": True}:
+            properties[name] = {"type": "array", "items": {"type": "object"}, "nullable": True}
+            fired += 1
+    return fired
+
+
+def _routed_to_booking_uid(document: Document) -> int:
+    properties = _schemas(document).get("RoutingFormResponseOutput", {}).get("properties", {})
+    if properties.get("routedToBookingUid") != {"type": "string"}:
+        return 0
+    properties["routedToBookingUid"] = {"type": "string", "nullable": True}
+    return 1
+
+
+def _reserved_slot_self_reference(document: Document) -> int:
+    name = "GetReservedSlotOutput_2024_09_04"
+    properties = _schemas(document).get(name, {}).get("properties", {})
+    if f"#/components/schemas/{name}" not in json.dumps(properties.get("data")):
+        return 0
+    properties["data"] = {"nullable": True, "allOf": [{"$ref": "#/components/schemas/ReserveSlotOutput_2024_09_04"}]}
+    return 1
+
+
 RESPONSE_REWRITES: dict[str, Rewrite] = {
     "team-event-type-hosts": Rewrite(
         "TeamEventTypeOutput_2024_06_14.hosts is typed as an array of strings, but Cal returns host objects "
@@ -194,6 +234,10 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "GET /v2/stripe/check and the team Stripe check: 'status' is typed 'object' with example \"success\"; "
         "Cal returns the string \"success\"",
         _stripe_check_status),
+    "booking-artefact-status": Rewrite(
+        "GET /v2/bookings/{uid}/references and …/calendar-links: 'status' is typed 'object' with example "
+        "\"success\"; Cal returns the string \"success\"",
+        _booking_artefact_status),
     "membership-lists": Rewrite(
         "GET /v2/teams/{teamId}/memberships and GET /v2/organizations/{orgId}/memberships: 'data' is typed as one "
         "membership object, but both list endpoints return an array of them",
@@ -227,6 +271,20 @@ RESPONSE_REWRITES: dict[str, Rewrite] = {
         "(packages/platform/types/event-types/event-types_2024_06_14/outputs/event-type.output.ts); "
         "those objects are the items instead",
         _event_type_users),
+    "routing-form-json-columns": Rewrite(
+        "RoutingFormOutput types 'fields' and 'routes' as objects (the DTO's Record<string, unknown>), but they "
+        "are the form's JSON columns, arrays of fields and of routes (packages/app-store/routing-forms zod "
+        "schemas: zodFields, zodRoutes), returned as stored; typed arrays of objects",
+        _routing_form_json_columns),
+    "routed-to-booking-uid": Rewrite(
+        "RoutingFormResponseOutput types 'routedToBookingUid' as a string, but the Prisma column is "
+        "`routedToBookingUid String?`: a response that led to no booking carries null; typed nullable",
+        _routed_to_booking_uid),
+    "reserved-slot-self-reference": Rewrite(
+        "GET /v2/slots/reservations/{uid}: the output and its data class share the name "
+        "GetReservedSlotOutput_2024_09_04, so 'data' refers to the envelope itself; 'data' is the reserved "
+        "slot (the ReserveSlotOutput_2024_09_04 fields) or null (slots.service.ts getReservedSlot)",
+        _reserved_slot_self_reference),
 }
 
 # Tools whose cited operation declares no JSON body for its success status: there is nothing to validate.
@@ -235,6 +293,8 @@ NO_RESPONSE_SCHEMA: dict[str, str] = {
     "CAL_SAVE_OAUTH_CREDENTIALS_VIA_GCAL_API": "the Google OAuth callback answers {url}; the spec declares no body",
     "CAL_HANDLE_CONFERENCING_OAUTH_CALLBACK_FOR_APP": "the OAuth callback answers {url}; the spec declares no body",
     "CAL_POST_CALENDAR_CREDENTIALS": "the spec declares the 201 without content; Cal answers {status: success}",
+    "CAL_LIST_ORG_USER_BOOKINGS": "the spec declares the 200 without content; Cal answers the 2024-08-13 booking "
+    "list, whose shape the organization and team booking lists' cases check",
 }
 
 # Cited success schemas that {"status": "success", "data": {}} satisfies because Cal's schema allows it.
@@ -251,8 +311,18 @@ CATCH_ALL_EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/v2/conferencing/{app}/default"): _STATUS_ONLY,
     ("GET", "/v2/conferencing/default"): "'data' is optional (no default app set) and DefaultConferencingAppsOutputDto "
     "has no required property",
+    ("DELETE", "/v2/event-types/{eventTypeId}/private-links/{linkId}"): "DeletePrivateLinkOutput's data "
+    "{linkId, message} has no required property",
+    ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links/{linkId}"):
+    "DeletePrivateLinkOutput's data {linkId, message} has no required property",
+    ("POST", "/v2/organizations/{orgId}/routing-forms/{routingFormId}/responses"): "a routed response is one of "
+    "three shapes (slots, a custom message, an external URL), so CreateRoutingFormResponseOutputData requires nothing",
+    ("POST", "/v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses"): "as the "
+    "organization route: CreateRoutingFormResponseOutputData requires nothing",
     ("DELETE", "/v2/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput types 'data' as a bare "
     "object",
+    ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}"): "DeleteTeamEventTypeOutput "
+    "types 'data' as a bare object",
     ("GET", "/v2/slots"): "'data' is a map from date to slots, and {} is Cal's documented answer when no slot is free",
     ("DELETE", "/v2/slots/reservations/{uid}"): _BARE_OBJECT,
     ("GET", "/v2/calendars/ics-feed/check"): _BARE_OBJECT,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import free_port
+from tests.conftest import REPO, TOOL_COUNT, free_port
 from tests.workflow import DAY
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The /mcp URLs of two stateless cal-mcp processes sharing one sandbox Cal."""
     logs = tmp_path_factory.mktemp("scale_out")
-    base_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    # The children run this checkout, whichever one the venv was installed from (as test_transports does).
+    base_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""),
+                "PYTHONPATH": str(REPO / "server")}
     procs: list[subprocess.Popen[bytes]] = []
     try:
         cal_port = free_port()
@@ -131,7 +133,7 @@ def test_a_booking_made_through_one_process_is_read_and_cancelled_through_the_ot
 ) -> None:
     with httpx.Client(timeout=30) as http:
         lb = RoundRobin(replicas, http)
-        assert len(lb.request("tools/list")["tools"]) == 141  # a
+        assert len(lb.request("tools/list")["tools"]) == TOOL_COUNT  # a
         event_type = next(e for e in lb.data("CAL_LIST_EVENT_TYPES", {}) if not e.get("requiresConfirmation"))  # b
         start = _free_slot(lb.data("CAL_GET_AVAILABLE_SLOTS_INFO", {  # a
             "eventTypeId": event_type["id"], "start": DAY, "end": DAY, "timeZone": "Europe/London"}))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cal_mcp.specs import SpecError, load_specs
+from tests.conftest import TOOL_COUNT
 
 GOOD: dict[str, Any] = {
     "name": "CAL_DO_THING",
@@ -131,4 +132,4 @@ def test_invalid_json_schema_is_caught_when_schemas_are_checked(tmp_path: Path) 
 
 def test_every_shipped_spec_loads_and_meta_validates() -> None:
     specs = load_specs(check_schemas=True)
-    assert len(specs) == 141
+    assert len(specs) == TOOL_COUNT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ async def test_stateless_requests_do_not_each_log_a_session_termination(tmp_path
     finally:
         child.stop()
     log = child.stderr()
-    assert "serving 141 tools over http" in log  # the log is there, at INFO and below
+    assert re.search(r"serving \d+ tools over http", log)  # the log is there, at INFO and below
     assert "Terminating session: None" not in log
 
 

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from cal_mcp.stdio_lines import LineFramer, StdinLines
-from tests.conftest import REPO
+from tests.conftest import REPO, TOOL_COUNT
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}
@@ -115,4 +115,4 @@ def test_the_stdio_server_answers_bad_lines_and_keeps_serving(tmp_path: Path) ->
     assert errors == [(None, -32700), (None, -32600), (None, -32600), (None, -32600)]
     answers = {r["id"]: r for r in replies if "result" in r}
     assert answers[1]["result"]["protocolVersion"] == "2025-11-25"
-    assert len(answers[3]["result"]["tools"]) == 141
+    assert len(answers[3]["result"]["tools"]) == TOOL_COUNT

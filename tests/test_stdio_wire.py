@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, TOOL_COUNT
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_stdout_holds_only_protocol_messages_and_stderr_the_logs(tmp_path: Path)
     assert all(r.get("jsonrpc") == "2.0" for r in replies)
     by_id = {r["id"]: r for r in replies if "id" in r}
     assert by_id[1]["result"]["protocolVersion"] == "2025-06-18"
-    assert len(by_id[2]["result"]["tools"]) == 141
+    assert len(by_id[2]["result"]["tools"]) == TOOL_COUNT
     assert by_id[3]["result"]["isError"] is False
     assert by_id[4]["result"]["isError"] is True and "take" in by_id[4]["result"]["content"][0]["text"]
     assert "SANDBOX MODE" in stderr and "no real Cal.com account or calendar is touched" in stderr

@@ -8,7 +8,7 @@ from cal_mcp.registry import Registry
 from tests.strict_schema import StrictSchemaError, ensure_strict_json_schema
 
 # Free-form maps are open on purpose (Cal defines no keys for them): the known exceptions.
-FREE_FORM = ("metadata", "bookingFieldsResponses", "responses")
+FREE_FORM = ("metadata", "bookingFieldsResponses", "responses", "response")  # response(s): routing-form answers
 
 
 def open_objects(schema: Any, path: str = "") -> list[str]:

@@ -1,4 +1,4 @@
-"""Every one of the 141 tools, called end to end over real loopback HTTP against the sandbox."""
+"""Every tool, called end to end over real loopback HTTP against the sandbox."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SandboxState
 from cal_mcp.transports import http_app
 from tests.conftest import serve_in_thread
+from tests.e2e_cases_beyond import CASES as BEYOND_CASES
+from tests.e2e_cases_beyond_seed import CASES as BEYOND_SEED_CASES
 from tests.e2e_cases_core import CASES as CORE_CASES
 from tests.e2e_cases_platform import CASES as PLATFORM_CASES
 from tests.e2e_support import Case, Recorder
 
-ALL_CASES: list[Case] = [*CORE_CASES, *PLATFORM_CASES]
+ALL_CASES: list[Case] = [*CORE_CASES, *PLATFORM_CASES, *BEYOND_CASES, *BEYOND_SEED_CASES]
 
 
 class Loopback:

@@ -21,7 +21,7 @@ from cal_mcp.sandbox.seeds import new_state
 from cal_mcp.sandbox.state import DEFAULT_EPOCH
 from cal_mcp.transports import http_app
 from tests.conftest import REPO, serve_in_thread
-from tests.workflow import book_and_cancel, data, weekday_after
+from tests.workflow import book_and_cancel, data, edit_book_and_share, weekday_after
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,17 @@ async def test_streamable_http_runs_the_booking_path(mcp_url: str, mode: str) ->
         await book_and_cancel(client)
 
 
+async def test_streamable_http_runs_the_edit_and_share_path(mcp_url: str) -> None:
+    """Issue 11: create and edit an event type, add an attendee, move the meeting, list team and org bookings."""
+    async with Client(f"{mcp_url}/mcp") as client:
+        await edit_book_and_share(client, tag="http")
+
+
+async def test_stdio_runs_the_edit_and_share_path(sandbox_url: str) -> None:
+    async with Client(stdio_params(sandbox_url)) as client:
+        await edit_book_and_share(client, tag="stdio")
+
+
 async def test_sse_runs_the_booking_path(mcp_url: str) -> None:
     async with Client(sse_client(f"{mcp_url}/sse"), mode="legacy") as client:
         await book_and_cancel(client)
@@ -90,3 +101,4 @@ async def test_the_sandbox_flag_runs_the_booking_path_with_no_account(mode: str)
         me = data(await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {}))
         assert me["username"]
         await book_and_cancel(client, day=weekday_after(datetime.now(UTC)))
+        await edit_book_and_share(client, tag="sandbox", day=weekday_after(datetime.now(UTC)))

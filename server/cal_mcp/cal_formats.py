@@ -17,7 +17,7 @@ from typing import Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Format = Literal["url", "icsUrl", "email", "timeZone", "dateString", "hexColor"]
+Format = Literal["url", "icsUrl", "email", "timeZone", "dateString", "hexColor", "utcInstant"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ def is_date_string(text: str) -> bool:
     return "-" in text[:8]
 
 
+UTC_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
+
+
+def is_utc_instant(text: str) -> bool:
+    """Cal's own check on out-of-office dates (``apps/api/v2/src/modules/ooo/inputs/ooo.input.ts``,
+    ``isDateString``): YYYY-MM-DDTHH:mm:ss, optional milliseconds, then Z; and a real date."""
+    return bool(UTC_INSTANT.match(text)) and is_date_string(text)
+
+
 FORMATS: dict[str, FormatSpec] = {
     "url": FormatSpec(_is_url, "{path} must be a URL address", "an http(s) URL", "https://example.com/hook"),
     "icsUrl": FormatSpec(_is_ics_url, "{path} must be a valid ICS URL (ending with .ics)",
@@ -87,4 +96,6 @@ FORMATS: dict[str, FormatSpec] = {
                               "an ISO 8601 date or date-time", "2026-12-01T09:00:00Z"),
     "hexColor": FormatSpec(lambda t: bool(HEX_COLOR.match(t)), "{path} must be a hexadecimal color",
                            "a hex colour", "#292929"),
+    "utcInstant": FormatSpec(is_utc_instant, "{path} must be a UTC date-time", "a UTC date-time ending in Z",
+                             "2026-12-01T00:00:00Z"),
 }

@@ -16,20 +16,22 @@ from mcp.shared.exceptions import MCPError
 INSTRUCTIONS = """\
 Cal.com scheduling for the user whose API key this server holds (the host).
 
-Now: CAL_RETRIEVE_MY_INFORMATION's result has `now`: the current time in UTC, the host's time zone, local time and weekday. Call it first when the user says "tomorrow" or "next Tuesday".
+Now: CAL_RETRIEVE_MY_INFORMATION's result has `now`: the current time in UTC, the host's time zone, local time and weekday. Call it first for relative dates ("next Tuesday").
 
 Booking workflow:
-1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length). If several fit the request, ask the user which.
+1. Find the event type: CAL_LIST_EVENT_TYPES (its id and length). If several fit the request, ask the user which; if none fits, CAL_CREATE_EVENT_TYPE makes one.
 2. Find free times: CAL_GET_AVAILABLE_SLOTS_INFO for that eventTypeId, with start/end dates (end is inclusive) and the attendee's time zone.
 3. Optionally hold a slot while the user decides: CAL_RESERVE_SLOT_FOR_EVENT.
 4. Book: CAL_POST_NEW_BOOKING_REQUEST with a start taken from the slots result.
 5. Tell the user the result: time in their time zone, booking uid, and status (pending = awaiting the host's confirmation).
 
-The attendee is the person being invited, never the host. Never invent IDs, emails, names or time zones: ask the user, or look them up with the listing tools (CAL_FETCH_ALL_BOOKINGS for booking uids, CAL_LIST_EVENT_TYPES for event types, CAL_RETRIEVE_SCHEDULES_LIST for schedules, CAL_RETRIEVE_MY_INFORMATION for the host).
+The attendee is the person being invited, never the host. Never invent IDs, emails, names or time zones: ask the user, or look them up with the listing tools (CAL_FETCH_ALL_BOOKINGS, CAL_LIST_EVENT_TYPES, CAL_RETRIEVE_SCHEDULES_LIST, CAL_RETRIEVE_MY_INFORMATION).
 
 Times: send ISO 8601 with Z or an offset (2026-12-01T09:00:00Z) and IANA time zones (Europe/Paris). Convert to the user's zone when you report.
 
 Confirm with the user before anything destructive or irreversible: cancelling (give a reason: the host must), declining, deleting, reassigning, disconnecting.
+
+Change a booking: CAL_ADD_BOOKING_ATTENDEE, CAL_UPDATE_BOOKING_LOCATION, CAL_RESCHEDULE_BOOKING_BY_UID.
 
 Errors end with "Next step:"; follow it. If a write times out, check with the matching list tool before retrying, so nothing is done twice.
 

@@ -92,7 +92,11 @@ def build_request(
     query = tuple((wire.get(n, n), query_value(values[n])) for n in binding.query if n in values)
     body: dict[str, Any] | None = None
     if binding.sends_body:
-        body = {wire.get(n, n): values[n] for n in binding.body if n in values}
+        body = {wire.get(n, n): values[n] for n in binding.body if n in values and n != binding.body_spread}
+        spread = values.get(binding.body_spread) if binding.body_spread else None
+        if isinstance(spread, Mapping):
+            # Free-form members join the body beside the named fields, which win a clash.
+            body = {**{str(k): v for k, v in spread.items()}, **body}
     headers: tuple[tuple[str, str], ...] = ()
     if binding.api_version:
         headers = (("cal-api-version", binding.api_version),)

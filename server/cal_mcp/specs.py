@@ -72,6 +72,9 @@ class RequestBinding(_Frozen):
     omitted: dict[str, str] = Field(default_factory=dict)
     # what Cal's DTOs and pipes require beyond its OpenAPI (variants, required fields), with sources.
     cal_rules: CalRules = Field(default_factory=CalRules, alias="calRules")
+    # An object argument (listed in ``body``) whose members are sent as the body's own top-level fields:
+    # routing-form answers, which Cal reads from the raw body keyed by field (routing-forms services).
+    body_spread: str | None = Field(default=None, alias="bodySpread")
     # Cal answers this provider callback (OAuth / Stripe) with 301 + Location, and that URL is the
     # tool's result. Every other tool treats a 3xx as an error (cal_client.CalClient._redirect).
     redirect_is_answer: StrictBool = Field(default=False, alias="redirectIsAnswer")
@@ -203,6 +206,10 @@ def _check_binding(spec: ToolSpec) -> Iterable[str]:
     for name in req.omitted:
         if name in located:
             yield f"{name!r} is both sent and listed in omitted"
+    if req.body_spread is not None and (
+        req.body_spread not in req.body or spec.properties.get(req.body_spread, {}).get("type") != "object"
+    ):
+        yield f"bodySpread {req.body_spread!r} must be an object property listed in request.body"
     if req.redirect_is_answer and (req.method != "GET" or not {"state", "code"} <= set(req.query)):
         yield ("redirectIsAnswer is only for provider callbacks Cal answers with a redirect "
                "(a GET taking the provider's state and code in the query)")

@@ -26,7 +26,10 @@ SYNONYMS = {
     "now": "me", "current": "me", "today": "me", "clock": "me", "date": "me",
 }
 STOP = {"cal", "a", "an", "the", "for", "by", "of", "to", "in", "with", "via", "and", "or", "id", "uid", "details",
-        "info", "information"}
+        "info", "information", "all"}
+# Each word of a tool's name the guess did not ask for (TEAM, ORG, USER…) narrows the tool to a scope the
+# model did not mean: CAL_LIST_BOOKINGS is the user's own bookings, not a team's.
+UNASKED_WORD_PENALTY = 0.15
 
 
 def _raw_words(text: str) -> set[str]:
@@ -46,7 +49,8 @@ def _closest(name: str, specs: tuple[ToolSpec, ...], limit: int = 3) -> list[Too
         overlap = len(wanted & _words(text)) / max(len(wanted), 1)
         exact = len(wanted_raw & _raw_words(text)) / max(len(wanted_raw), 1)
         spelling = difflib.SequenceMatcher(None, name.upper(), spec.name).ratio()
-        score = overlap + exact / 2 + spelling / 2
+        unasked = len(_words(spec.name) - wanted) * UNASKED_WORD_PENALTY
+        score = overlap + exact / 2 + spelling / 2 - unasked
         if overlap or spelling >= 0.75:
             scored.append((score, spec.name))
     scored.sort(key=lambda s: (-s[0], s[1]))

@@ -38,6 +38,16 @@ ROUTE_MODULES = (
     "organizations",
     "platform",
     "payments",
+    # Beyond the seed's endpoints (issue 11): one module per area.
+    "event_type_writes",
+    "booking_attendees",
+    "booking_artefacts",
+    "scoped_bookings",
+    "routing_forms",
+    "out_of_office",
+    "private_links",
+    "team_extras",
+    "slot_reservations",
 )
 
 # Routes Cal serves without an API key: public booking/slot routes and provider callbacks.

@@ -1,6 +1,7 @@
 """Availability of event types and hosts, from the sandbox state (the glue around ``slots``).
 
-Busy time = the host's accepted and pending bookings, live (unexpired) slot reservations, and what
+Busy time = the host's accepted and pending bookings, live (unexpired) slot reservations, the host's
+out-of-office days, and what
 the host's *selected* external calendars report busy (the rows GET /v2/calendars/busy-times serves):
 Cal subtracts those too (``packages/core/getBusyTimes.ts``: ``getBusyCalendarTimes`` over the user's
 ``selectedCalendars``), so the sandbox never offers or accepts a start its own busy-times call calls busy.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cal_mcp.sandbox import slots
 from cal_mcp.sandbox.core_lookup import find_user, host_schedule, host_users, scheduling_type
 from cal_mcp.sandbox.stores.bookings import BOOKINGS_TABLE, RESERVATIONS_TABLE
+from cal_mcp.sandbox.stores.out_of_office import busy_periods
 
 if TYPE_CHECKING:
     from cal_mcp.sandbox.state import SandboxState
@@ -81,6 +83,8 @@ def busy_for_host(
         start, end = slots.parse_instant(reservation["slotStart"]), slots.parse_instant(reservation["slotEnd"])
         if start and end:
             busy.append(slots.Interval(start, end))
+    # Out-of-office days: Cal's getUserAvailability removes them (stores/out_of_office.py).
+    busy += [slots.Interval(start, end) for start, end in busy_periods(state, host_id)]
     return busy + calendar_busy(state, host_id)
 
 

@@ -98,12 +98,17 @@ def _list_filters(request: Request) -> dict[str, Any]:
 
 
 async def list_bookings(request: Request) -> Response:
-    state = state_of(request)
+    return listed(request, list(state_of(request).table(BOOKINGS_TABLE).values()))
+
+
+def listed(request: Request, candidates: list[dict[str, Any]]) -> Response:
+    """Cal's booking list over ``candidates`` (the caller's scope: own, a team's, an organization's):
+    the filters, sort and paging every GET …/bookings route shares."""
     take = query_int(request, "take", 100, minimum=1, maximum=250)
     skip = query_int(request, "skip", 0)
     assert take is not None and skip is not None
     filters = _list_filters(request)
-    found = [b for b in state.table(BOOKINGS_TABLE).values() if _matches(b, request, filters)]
+    found = [b for b in candidates if _matches(b, request, filters)]
     sort = next((s for s in SORTS if s in request.query_params), None)
     if sort is not None:  # asc or desc: the gate checked the enum
         found.sort(key=sort_key(sort), reverse=request.query_params[sort] == "desc")
