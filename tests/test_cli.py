@@ -44,7 +44,8 @@ def test_help_lists_every_documented_option() -> None:
     done = run_cli("--help")
     assert done.returncode == 0
     for option in ("--transport", "--host", "--port", "--toolsets", "--tools", "--read-only", "--sandbox",
-                   "--allow-unauthenticated", "--log-level", "--max-request-bytes", "--max-sessions",
+                   "--dynamic-toolsets", "--allow-unauthenticated", "--log-level", "--max-request-bytes",
+                   "--max-sessions",
                    "--session-idle-timeout", "--header-timeout", "--body-timeout", "--max-connections"):
         assert option in done.stdout
 

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions
 
 from cal_mcp import __version__
 from cal_mcp.clock import Clock, WallClock
 from cal_mcp.config import Settings
 from cal_mcp.guidance import INSTRUCTIONS, get_prompt, list_prompts
 from cal_mcp.registry import Registry
+from cal_mcp.tool_views import DynamicStart, ToolViews
 
 if TYPE_CHECKING:
     import httpx
@@ -37,11 +39,16 @@ class CalMcpApp:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
+        dynamic: DynamicStart | None = None,
+        loaded: Registry | None = None,
         clock: Clock | None = None,
     ) -> None:
+        """``registry``: every tool served; ``dynamic``: what a session starts with under
+        ``--dynamic-toolsets``; ``loaded``: every tool that exists, to explain why one is not served."""
         self.settings = settings
         self.clock: Clock = clock or WallClock()
         self.registry = registry
+        self.views = ToolViews(registry, dynamic=dynamic, loaded=loaded)
         self._transport = transport
         self._base_url = base_url
         self._client: CalClient | None = None
@@ -59,6 +66,8 @@ class CalMcpApp:
                 # One clock for both, so the "now" the server reports is the sandbox's "now".
                 transport, base_url = sandbox_transport(clock=self.clock), "http://sandbox.cal-mcp.local"
             self._client = CalClient(self.settings, transport=transport, base_url=base_url)
+            # --auth oauth: every Cal call carries its caller's credential; none may fall back to the server's.
+            self._client.caller_required = self.caller is not None
         return self._client
 
     async def aclose(self) -> None:
@@ -90,17 +99,31 @@ class CalMcpApp:
                 write=not spec.annotations.read_only_hint, verify_tool=VERIFY_TOOL_BY_TOOLSET.get(spec.toolset)
             )
 
+    @property
+    def instructions(self) -> str:
+        if self.views.dynamic is None:
+            return INSTRUCTIONS
+        from cal_mcp.toolsets import DYNAMIC_INSTRUCTIONS
+
+        return INSTRUCTIONS + "\n" + DYNAMIC_INSTRUCTIONS
+
     def build_server(self) -> Server[Any]:
-        listed = self.registry.list_result
+        views = self.views
 
         async def on_list_tools(
             ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
         ) -> types.ListToolsResult:
+            listed = views.list_tools(ctx)
             return self.caller.list_tools(ctx, listed) if self.caller else listed
 
         async def on_call_tool(
             ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
         ) -> types.CallToolResult:
+            seen = views.resolve(ctx, params.name)
+            if seen.error is not None:
+                return seen.error
+            if seen.meta:
+                return await views.call_meta(ctx, params.name, dict(params.arguments or {}))
             if self.caller is not None:
                 return await self.caller.call_tool(ctx, params.name, params.arguments, self.call_tool)
             return await self.call_tool(params.name, params.arguments)
@@ -116,8 +139,11 @@ class CalMcpApp:
             return get_prompt(params.name, params.arguments or {})
 
         # Resources and argument completion (issue 15): read live through the same Cal client.
+        from mcp.shared.exceptions import MCPError
+
         from cal_mcp import resources
         from cal_mcp.completions import Completer
+        from cal_mcp.errors import CalMcpError
 
         completer = Completer(self)
 
@@ -134,19 +160,30 @@ class CalMcpApp:
         async def on_read_resource(
             ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
         ) -> types.ReadResourceResult:
-            return await resources.read_resource(self, params.uri)
+            if self.caller is None:
+                return await resources.read_resource(self, params.uri)
+            try:  # --auth oauth: read as the signed-in caller, never with the server's own credential
+                return await self.caller.run_as(ctx, lambda: resources.read_resource(self, params.uri))
+            except CalMcpError as exc:
+                raise MCPError(types.INTERNAL_ERROR, f"Could not read {params.uri}: {exc}") from None
 
         async def on_completion(
             ctx: ServerRequestContext[Any], params: types.CompleteRequestParams
         ) -> types.CompleteResult:
-            return await completer.complete(params)
+            if self.caller is None:
+                return await completer.complete(params)
+            try:  # --auth oauth: complete from the caller's own lists
+                return await self.caller.run_as(ctx, lambda: completer.complete(params))
+            except CalMcpError:
+                return types.CompleteResult(completion=types.Completion(values=[]))
 
-        return Server(
+        server_class = Server if views.dynamic is None else _ListChangingServer
+        return server_class(
             "cal-mcp",
             version=__version__,
             title="Cal.com scheduling",
-            instructions=INSTRUCTIONS,
-            get_tool_input_schema=self.registry.input_schema,
+            instructions=self.instructions,
+            get_tool_input_schema=views.input_schema,
             on_list_tools=on_list_tools,
             on_call_tool=on_call_tool,
             on_list_prompts=on_list_prompts,
@@ -155,4 +192,16 @@ class CalMcpApp:
             on_list_resource_templates=on_list_resource_templates,
             on_read_resource=on_read_resource,
             on_completion=on_completion,
+            # 2026-07-28 clients hear of list changes only on a subscriptions/listen stream.
+            on_subscriptions_listen=views.listen_handler() if views.dynamic is not None else None,
         )
+
+
+class _ListChangingServer(Server[Any]):
+    """Advertises ``tools.listChanged`` to handshake-era clients (every transport builds its
+    initialize answer from this method's defaults)."""
+
+    def create_initialization_options(self, notification_options: NotificationOptions | None = None,
+                                      *args: Any, **kwargs: Any) -> Any:
+        options = notification_options or NotificationOptions(tools_changed=True)
+        return super().create_initialization_options(options, *args, **kwargs)

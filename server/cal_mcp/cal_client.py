@@ -207,6 +207,8 @@ class CalClient:
         # In-process, or shared by every replica in Redis when CAL_MCP_REDIS_URL is set.
         self.budget = rate_budget_for(settings)
         self.endpoints = EndpointGuard()
+        # --auth oauth: each call carries its caller's credential (``CALLER_CREDENTIAL``); never the server's.
+        self.caller_required = False
         # The retry policy's clock and sleep; tests swap in a fake so backoff and Retry-After are checked
         # without waiting on (or racing) the wall clock.
         self.clock: Callable[[], float] = time.monotonic
@@ -236,6 +238,10 @@ class CalClient:
         caller = CALLER_CREDENTIAL.get()
         if caller is not None and auth != "oauth_client":  # --auth oauth: the signed-in caller's own credential
             return {"Authorization": f"Bearer {caller}"}, caller
+        if self.caller_required:
+            raise ConfigurationError(
+                "This request carries no signed-in user, and this multi-user server never calls Cal.com with "
+                "a credential of its own.", "Connect again and sign in.")
         if auth == "oauth_client":
             secret = self.settings.oauth_client_secret
             if secret is None:

@@ -43,6 +43,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--toolsets", default="", help="comma-separated toolsets to serve (default: all)")
     parser.add_argument("--tools", default="", help="comma-separated tool names to serve (added to --toolsets)")
     parser.add_argument("--read-only", action="store_true", help="serve only read-only tools (wins over the rest)")
+    parser.add_argument("--dynamic-toolsets", action="store_true",
+                        default=os.environ.get("CAL_MCP_DYNAMIC_TOOLSETS", "").lower() in ("1", "true", "yes"),
+                        help="start each session with 3 meta-tools (list, enable, search toolsets) plus --toolsets/"
+                             "--tools; the model enables the rest as needed (CAL_MCP_DYNAMIC_TOOLSETS=1)")
     parser.add_argument("--sandbox", action="store_true",
                         help="answer from the embedded Cal.com emulator: fake data, no account, no real calendar")
     parser.add_argument("--auth", choices=("none", "oauth"), default=os.environ.get("CAL_MCP_AUTH", "none"),
@@ -116,11 +120,19 @@ def _main(argv: list[str] | None) -> int:
 
     from cal_mcp.registry import SelectionError, load_registry
     from cal_mcp.specs import SpecError
+    from cal_mcp.tool_views import DynamicStart
 
+    dynamic: DynamicStart | None = None
     try:
-        registry = load_registry().select(
-            toolsets=_split(args.toolsets), tools=_split(args.tools), read_only=args.read_only
-        )
+        loaded = load_registry()
+        if args.dynamic_toolsets:
+            # Every toolset can be enabled; --toolsets/--tools only say what a session starts with.
+            loaded.select(toolsets=_split(args.toolsets), tools=_split(args.tools))  # refuses unknown names
+            registry = loaded.select(read_only=args.read_only)
+            dynamic = DynamicStart(frozenset(_split(args.toolsets)), frozenset(_split(args.tools)))
+        else:
+            registry = loaded.select(toolsets=_split(args.toolsets), tools=_split(args.tools),
+                                     read_only=args.read_only)
     except (SpecError, SelectionError) as exc:
         print(f"cal-mcp: {exc}", file=sys.stderr)
         return 2
@@ -141,7 +153,7 @@ def _main(argv: list[str] | None) -> int:
 
     from cal_mcp.app import CalMcpApp
 
-    app = CalMcpApp(settings, registry)
+    app = CalMcpApp(settings, registry, dynamic=dynamic, loaded=loaded)
     oauth = None
     extra_hosts = _split(args.allowed_hosts)
     if args.auth == "oauth":
@@ -150,8 +162,9 @@ def _main(argv: list[str] | None) -> int:
 
         try:
             # With CAL_MCP_REDIS_URL the Cal-token refresh lock is shared by every replica (else in-process).
-            app, oauth, public_hosts = start_oauth_mode(settings, registry, host=args.host, port=args.port,
-                                                        locks=locks_for(settings))
+            app, oauth, public_hosts = start_oauth_mode(
+                settings, registry, host=args.host, port=args.port, dynamic=dynamic, loaded=loaded,
+                locks=locks_for(settings))
         except (OAuthConfigError, ValueError) as exc:
             print(f"cal-mcp: --auth oauth: {exc}", file=sys.stderr)
             return 2
@@ -161,7 +174,11 @@ def _main(argv: list[str] | None) -> int:
                  "no real Cal.com account or calendar is touched.")
     elif settings.api_key is None:
         log.warning("CAL_API_KEY is not set: tools are listed, but calls will ask for a key (or use --sandbox).")
-    log.info("serving %d tools over %s", len(registry.specs), args.transport)
+    if dynamic is not None:
+        log.info("serving %d tools over %s, dynamically: sessions start with %s", len(registry.specs),
+                 args.transport, ", ".join(sorted(dynamic.toolsets | dynamic.tools)) or "the meta-tools only")
+    else:
+        log.info("serving %d tools over %s", len(registry.specs), args.transport)
 
     if args.transport == "stdio":
         import anyio

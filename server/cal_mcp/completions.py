@@ -9,6 +9,7 @@ user can still type a value); completion must never be the reason a prompt canno
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import zoneinfo
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
+from cal_mcp.auth.context import CALLER_CREDENTIAL
 from cal_mcp.cal_reads import CalReadError, read_data
 
 if TYPE_CHECKING:
@@ -86,7 +88,10 @@ class Completer:
             return _result([])
 
     async def _cached(self, tool: str, arguments: dict[str, Any]) -> Any:
-        key = f"{tool}:{sorted(arguments.items())}"
+        # Per credential: under --auth oauth each caller completes from their own lists, never another's.
+        caller = CALLER_CREDENTIAL.get()
+        owner = hashlib.sha256(caller.encode()).hexdigest()[:16] if caller else "server"
+        key = f"{owner}:{tool}:{sorted(arguments.items())}"
         hit = self._cache.get(key)
         if hit is not None and self.clock() - hit[0] < CACHE_SECONDS:
             return hit[1]

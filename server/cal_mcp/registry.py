@@ -13,6 +13,7 @@ from typing import Any
 
 import mcp_types as types
 
+from cal_mcp.schema_render import listed_schema
 from cal_mcp.specs import ToolSpec, load_specs
 
 
@@ -26,7 +27,7 @@ def to_mcp_tool(spec: ToolSpec) -> types.Tool:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        input_schema=spec.input_schema,
+        input_schema=listed_schema(spec.input_schema),  # calls are still checked against the full one
         # The title is repeated in the annotations for clients of the 2025-03-26 era, which read it there.
         annotations=types.ToolAnnotations(
             title=spec.title,

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cal_mcp.http_limits import Clock, RequestGuard, SessionActivity, header_deadline_protocol, refusal_response
 from cal_mcp.jsonrpc_guard import INTERNAL_ERROR, Refusal
 from cal_mcp.stdio_lines import StdinLines
+from cal_mcp.tool_selection import SelectionGate, selection_routes
 
 if TYPE_CHECKING:
     from cal_mcp.app import CalMcpApp
@@ -202,9 +203,13 @@ def http_app(
                     if oauth is not None:
                         await oauth.stop()
 
+    # /mcp, and /mcp/x/<toolsets>[/readonly], /mcp/readonly: per-request tool selection (tool_selection.py)
+    served_toolsets = tuple(app.registry.toolsets)
+    selecting = SelectionGate(guarded(sessions), lambda: served_toolsets,
+                              is_live=lambda session_id: session_id in manager._server_instances)
     starlette = Starlette(
         routes=[
-            Route("/mcp", endpoint=protect(guarded(sessions))),
+            *selection_routes(protect(selecting)),
             Route("/sse", endpoint=handle_sse if oauth is None else oauth.protect(request_response(handle_sse)),
                   methods=["GET"]),
             Mount("/messages/", app=protect(guarded(sse.handle_post_message))),

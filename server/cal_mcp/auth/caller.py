@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import mcp_types as types
 from cryptography.exceptions import InvalidTag
@@ -30,6 +30,7 @@ from cal_mcp.errors import CalMcpError, ConfigurationError
 from cal_mcp.registry import Registry
 
 log = logging.getLogger("cal_mcp.auth")
+T = TypeVar("T")
 REFRESH_MARGIN = 120.0  # seconds before a Cal access token expires that it is refreshed
 
 
@@ -139,18 +140,35 @@ class CallerGate:
                 f"Reconnect and grant full access ({scope_names.SCOPE_WRITE}) to use it.",
             ).to_result()
         try:
-            credential = await self.resolver.credential_for(token.subject)
+            credential = await self._credential(token)
         except CalMcpError as exc:
             return exc.to_result()
-        except (EncryptionKeyError, InvalidTag):
-            log.error("the stored Cal credential of user %s cannot be decrypted with CAL_MCP_ENCRYPTION_KEYS",
-                      token.subject)
-            return SignInAgainError(
-                "Your stored Cal.com sign-in cannot be read (the server's encryption keys changed).",
-                "Disconnect this server in your client and connect again.").to_result()
         log.info("%s called by user %s", name, token.subject)
         reset = CALLER_CREDENTIAL.set(credential)
         try:
             return await call(name, arguments)
         finally:
             CALLER_CREDENTIAL.reset(reset)
+
+    async def run_as(self, ctx: Any, work: Callable[[], Awaitable[T]]) -> T:
+        """``work`` with the caller's own Cal credential (resource reads, completions); ``CalMcpError`` when
+        the request carries no signed-in user or their credential is unusable."""
+        token = caller_token(ctx)
+        if token is None or token.subject is None:
+            raise ConfigurationError("This request carries no signed-in user.", "Connect again and sign in.")
+        reset = CALLER_CREDENTIAL.set(await self._credential(token))
+        try:
+            return await work()
+        finally:
+            CALLER_CREDENTIAL.reset(reset)
+
+    async def _credential(self, token: AccessToken) -> str:
+        assert token.subject is not None
+        try:
+            return await self.resolver.credential_for(token.subject)
+        except (EncryptionKeyError, InvalidTag):
+            log.error("the stored Cal credential of user %s cannot be decrypted with CAL_MCP_ENCRYPTION_KEYS",
+                      token.subject)
+            raise SignInAgainError(
+                "Your stored Cal.com sign-in cannot be read (the server's encryption keys changed).",
+                "Disconnect this server in your client and connect again.") from None

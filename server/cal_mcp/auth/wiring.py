@@ -215,8 +215,10 @@ def build_oauth_mode(settings: Settings, *, host: str, port: int, sandbox: Sandb
 
 
 def start_oauth_mode(settings: Settings, registry: Registry, *, host: str, port: int,
-                     locks: KeyedLocks | None = None) -> tuple[Any, OAuthMode, list[str]]:
-    """For the command line: the app (its calls gated per caller), the OAuth mode, and the public host name."""
+                     locks: KeyedLocks | None = None, **app_options: Any) -> tuple[Any, OAuthMode, list[str]]:
+    """For the command line: the app (its calls gated per caller), the OAuth mode, and the public host name.
+
+    ``app_options`` go to ``CalMcpApp`` as they are (``dynamic``, ``loaded``: dynamic toolsets)."""
     from cal_mcp.app import CalMcpApp
 
     sandbox = None
@@ -227,7 +229,7 @@ def start_oauth_mode(settings: Settings, registry: Registry, *, host: str, port:
         sandbox = SandboxAccounts()
         transport, base = httpx.ASGITransport(app=sandbox), "http://sandbox.cal-mcp.local"
     mode = build_oauth_mode(settings, host=host, port=port, sandbox=sandbox, locks=locks)
-    app = CalMcpApp(settings, registry, transport=transport, base_url=base)
+    app = CalMcpApp(settings, registry, transport=transport, base_url=base, **app_options)
     app.caller = mode.gate(registry)
     public = urlsplit(mode.base_url)
     return app, mode, [public.hostname or ""] if public.hostname not in ("127.0.0.1", "localhost") else []
