@@ -33,8 +33,8 @@ from cal_mcp.errors import (
     UnreachableError,
 )
 from cal_mcp.logs import contains_secret, mask_secrets_in_logs, redact
-from cal_mcp.rate_budget import RateBudget
 from cal_mcp.request_builder import CalRequest
+from cal_mcp.shared_state import rate_budget_for
 
 log = logging.getLogger("cal_mcp.http")
 
@@ -204,7 +204,8 @@ class CalClient:
         base_url: str | None = None,
     ) -> None:
         self.settings = settings
-        self.budget = RateBudget(settings.effective_rate_limit, settings.rate_limit_max_wait)
+        # In-process, or shared by every replica in Redis when CAL_MCP_REDIS_URL is set.
+        self.budget = rate_budget_for(settings)
         self.endpoints = EndpointGuard()
         # --auth oauth: each call carries its caller's credential (``CALLER_CREDENTIAL``); never the server's.
         self.caller_required = False
@@ -228,6 +229,9 @@ class CalClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        close_budget = getattr(self.budget, "aclose", None)
+        if close_budget is not None:
+            await close_budget()
 
     def _credentials(self, auth: str) -> tuple[dict[str, str], str]:
         """Auth headers for this call, and the credential the rate budget is kept for."""

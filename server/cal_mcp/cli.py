@@ -158,10 +158,13 @@ def _main(argv: list[str] | None) -> int:
     extra_hosts = _split(args.allowed_hosts)
     if args.auth == "oauth":
         from cal_mcp.auth.wiring import OAuthConfigError, start_oauth_mode
+        from cal_mcp.shared_state import locks_for
 
         try:
+            # With CAL_MCP_REDIS_URL the Cal-token refresh lock is shared by every replica (else in-process).
             app, oauth, public_hosts = start_oauth_mode(
-                settings, registry, host=args.host, port=args.port, dynamic=dynamic, loaded=loaded)
+                settings, registry, host=args.host, port=args.port, dynamic=dynamic, loaded=loaded,
+                locks=locks_for(settings))
         except (OAuthConfigError, ValueError) as exc:
             print(f"cal-mcp: --auth oauth: {exc}", file=sys.stderr)
             return 2

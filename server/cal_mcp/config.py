@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=30.0, gt=0, validation_alias="CAL_MCP_BODY_TIMEOUT")
     # HTTP: open connections at once (long-lived streams included); more get 503.
     max_connections: int = Field(default=500, ge=2, validation_alias="CAL_MCP_MAX_CONNECTIONS")
+    # Replicas: the Redis (or Valkey) that holds the state they share, e.g. redis://redis:6379/0. Unset:
+    # everything stays in the process. Set: the rate budget toward Cal is counted over every replica.
+    redis_url: SecretStr | None = Field(default=None, validation_alias="CAL_MCP_REDIS_URL")
+    redis_prefix: str = Field(default="cal-mcp:", min_length=1, validation_alias="CAL_MCP_REDIS_PREFIX")
     sandbox: bool = False
 
     @field_validator("base_url")
@@ -56,7 +60,15 @@ class Settings(BaseSettings):
             raise ValueError("CAL_API_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("api_key", "oauth_client_secret", "auth_token", mode="before")
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the URL: it may carry a password.
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("CAL_MCP_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("api_key", "oauth_client_secret", "auth_token", "redis_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -79,4 +91,6 @@ class Settings(BaseSettings):
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them."""
         secrets = (self.api_key, self.oauth_client_secret, self.auth_token)
-        return tuple(s.get_secret_value() for s in secrets if s is not None and s.get_secret_value())
+        values = tuple(s.get_secret_value() for s in secrets if s is not None and s.get_secret_value())
+        redis_password = urlsplit(self.redis_url.get_secret_value()).password if self.redis_url else None
+        return (*values, redis_password) if redis_password else values
