@@ -7,6 +7,7 @@ timeouts, dropped connections and streamed bodies are the real thing; a few use
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import socket
@@ -334,7 +335,7 @@ async def test_past_the_rate_budget_a_call_is_refused_without_reaching_cal(
     assert not first.is_error and not second.is_error
     error = error_of(third)
     assert error["kind"] == "rate_limited"
-    assert error["retryAfterSeconds"] == 30  # 2/min: the next token comes in 30 s
+    assert error["retryAfterSeconds"] == 61  # 2/min: the next place comes when the first grant's minute (+1 s) ends
     assert len(cal.requests_to("GET", "/v2/me")) == 2
 
     # The OAuth client secret is another credential, with its own budget.
@@ -370,50 +371,97 @@ def counting_app(new_app: AppFactory, **overrides: Any) -> tuple[CalMcpApp, list
     return app, seen, clock
 
 
-async def test_a_call_just_past_the_budget_waits_briefly_and_then_goes_through(new_app: AppFactory) -> None:
-    app, seen, clock = counting_app(new_app, rate_limit_per_minute=120, rate_limit_max_wait=2)
+async def test_a_call_past_the_budget_waits_until_the_minute_of_the_first_call_has_passed(
+    new_app: AppFactory,
+) -> None:
+    app, seen, clock = counting_app(new_app, rate_limit_per_minute=120, rate_limit_max_wait=70)
     for _ in range(120):
         assert not (await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})).is_error
-    assert clock.sleeps == []  # the full bucket lets a burst of 120 through at once
+    assert clock.sleeps == []  # 120 in a burst are within the minute
+    clock.advance(20)
     late = await app.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})
 
     assert not late.is_error
     assert len(seen) == 121
-    assert clock.sleeps == [pytest.approx(0.5)]  # 120/min: one token every 0.5 s
-    assert seen[-1] - seen[-2] == pytest.approx(0.5)  # and Cal saw it only after that wait
+    assert clock.sleeps == [pytest.approx(41.0)]  # the burst's minute (+1 s for the trip to Cal) ends at 61 s
+    assert seen[-1] - seen[0] == pytest.approx(61.0)  # and Cal saw it only then: never 121 in one minute
 
 
-async def test_the_budget_queues_callers_refuses_a_wait_longer_than_allowed_and_refills_with_time() -> None:
+async def test_the_budget_queues_callers_refuses_a_wait_longer_than_allowed_and_frees_places_with_time() -> None:
     clock = FakeClock()
     waits: list[float] = []
 
     async def wait_without_time_passing(seconds: float) -> None:
         waits.append(seconds)  # as if these callers all arrived at the same instant
 
-    budget = RateBudget(60, max_wait=2.0, clock=clock, sleep=wait_without_time_passing)
-    for _ in range(60):
+    budget = RateBudget(3, max_wait=70.0, clock=clock, sleep=wait_without_time_passing)
+    for _ in range(3):
         await budget.acquire("cal_key_a")
-    assert waits == []  # a full bucket: a burst of 60 goes through
-    await budget.acquire("cal_key_a")
-    await budget.acquire("cal_key_a")
-    assert waits == [pytest.approx(1.0), pytest.approx(2.0)]  # one token a second, queued behind each other
-    await budget.acquire("cal_key_b")  # another credential has its own full bucket
-    assert len(waits) == 2
+    assert waits == []  # three in a burst: within the budget
+    clock.advance(10)
+    for _ in range(3):
+        await budget.acquire("cal_key_a")
+    assert waits == [pytest.approx(51.0)] * 3  # queued for the moment the burst's minute ends (61 s)
+    await budget.acquire("cal_key_b")  # another credential has its own places
+    assert len(waits) == 3
 
     with pytest.raises(RateLimitedError) as refused:
-        await budget.acquire("cal_key_a")  # would wait 3 s, past max_wait
-    assert refused.value.retry_after == 3
-    assert len(waits) == 2
+        await budget.acquire("cal_key_a")  # the next place is at 122 s: a 112 s wait, past max_wait
+    assert refused.value.retry_after == pytest.approx(112.0)
+    assert len(waits) == 3
 
-    clock.advance(2)  # the two queued tokens are due now; the refused call took none
-    await budget.acquire("cal_key_a")
-    assert waits[-1] == pytest.approx(1.0)
-    clock.advance(600)  # a quiet spell refills the bucket to its capacity, not beyond
-    for _ in range(60):
+    clock.advance(600)  # a quiet spell frees every place, and no more than the budget
+    for _ in range(3):
         await budget.acquire("cal_key_a")
     assert len(waits) == 3
     await budget.acquire("cal_key_a")
-    assert waits[-1] == pytest.approx(1.0)
+    assert waits[-1] == pytest.approx(61.0)
+
+
+async def test_no_minute_ever_holds_more_grants_than_the_budget() -> None:
+    clock = FakeClock()
+    granted: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        granted.append(clock() + seconds)
+
+    budget = RateBudget(5, max_wait=100.0, clock=clock, sleep=sleep)
+    refused = 0
+    for step in range(200):  # callers arrive at uneven moments, some in bursts
+        clock.advance((step * 7919) % 13 / 2)
+        before = len(granted)
+        try:
+            await budget.acquire("cal_key")
+        except RateLimitedError:
+            refused += 1  # not sent at all
+            continue
+        if len(granted) == before:
+            granted.append(clock())
+    assert refused and len(granted) > 50
+    granted.sort()
+    for index, start in enumerate(granted):
+        inside = bisect.bisect_left(granted, start + 60.0) - index
+        assert inside <= 5, (start, inside)
+
+
+async def test_a_caller_cancelled_while_waiting_gives_its_place_back() -> None:
+    clock = FakeClock()
+
+    async def cancelled(seconds: float) -> None:
+        raise anyio.get_cancelled_exc_class()
+
+    budget = RateBudget(1, max_wait=100.0, clock=clock, sleep=cancelled)
+    await budget.acquire("cal_key")
+    with pytest.raises(anyio.get_cancelled_exc_class()):
+        await budget.acquire("cal_key")  # granted for 61 s, then cancelled while waiting
+    waits: list[float] = []
+    budget.sleep = lambda seconds: _record(waits, seconds)
+    await budget.acquire("cal_key")
+    assert waits == [pytest.approx(61.0)]  # the cancelled caller's place (61 s) went back: not 122 s
+
+
+async def _record(waits: list[float], seconds: float) -> None:
+    waits.append(seconds)
 
 
 async def test_a_rate_budget_of_zero_is_off(new_app: AppFactory) -> None:

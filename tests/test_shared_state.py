@@ -22,10 +22,10 @@ from pydantic import SecretStr
 from cal_mcp.app import CalMcpApp
 from cal_mcp.config import Settings
 from cal_mcp.errors import RateLimitedError
-from cal_mcp.rate_budget import RateBudget
+from cal_mcp.rate_budget import MINUTE, RateBudget
 from cal_mcp.registry import Registry
 from cal_mcp.shared_state import locks_for, rate_budget_for
-from cal_mcp.shared_state.redis_budget import MINUTE, RedisRateBudget
+from cal_mcp.shared_state.redis_budget import RedisRateBudget
 from cal_mcp.shared_state.redis_conn import RedisTarget, SharedStateUnavailableError
 from cal_mcp.shared_state.redis_locks import LockTimeoutError, RedisLocks
 from tests.conftest import free_port

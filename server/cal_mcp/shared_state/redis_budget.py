@@ -16,8 +16,8 @@ in-process ``RateBudget`` does. One Lua script reads and writes the set, so Redi
 decision alone: concurrent callers on any number of replicas cannot both take the last place.
 
 Time comes from Redis (``TIME``), one clock for every replica; tests may pass their own ``now``.
-The window is 60 s plus ``ARRIVAL_MARGIN``: a request granted at ``t`` reaches Cal a little later,
-and two requests 60 s apart must not land in one of Cal's windows because the first was slower.
+The window is 60 s plus ``rate_budget.ARRIVAL_MARGIN``: a request granted at ``t`` reaches Cal a
+little later, and two requests 60 s apart must not land in one of Cal's windows because the first was slower.
 """
 
 from __future__ import annotations
@@ -29,14 +29,11 @@ from collections.abc import Callable
 import anyio
 
 from cal_mcp.errors import RateLimitedError
+from cal_mcp.rate_budget import WINDOW
 from cal_mcp.shared_state.redis_conn import RedisTarget, redis_errors
 
 log = logging.getLogger("cal_mcp.shared_state")
 
-MINUTE = 60.0
-# Seconds added to Cal's minute: the spread, between two requests, of the time from the grant to
-# their arrival at Cal (scheduling, the network). Costs a request that waits a second more, rarely.
-ARRIVAL_MARGIN = 1.0
 
 # KEYS[1] the credential's grant log. ARGV: limit, window ms, max wait ms, now ms ('' = Redis TIME),
 # a unique member. Returns {1, wait ms} when granted (recorded), {0, wait ms} when refused (nothing
@@ -78,7 +75,7 @@ class RedisRateBudget:
         per_minute: int,
         max_wait: float,
         *,
-        window: float = MINUTE + ARRIVAL_MARGIN,
+        window: float = WINDOW,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.target = target
