@@ -66,8 +66,9 @@ class CalMcpApp:
                 # One clock for both, so the "now" the server reports is the sandbox's "now".
                 transport, base_url = sandbox_transport(clock=self.clock), "http://sandbox.cal-mcp.local"
             self._client = CalClient(self.settings, transport=transport, base_url=base_url)
-            # --auth oauth: every Cal call carries its caller's credential; none may fall back to the server's.
-            self._client.caller_required = self.caller is not None
+        # --auth oauth: every Cal call carries its caller's credential; none may fall back to the server's
+        # (read on every call, so it holds whenever the gate was attached).
+        self._client.caller_required = self.caller is not None
         return self._client
 
     async def aclose(self) -> None:
