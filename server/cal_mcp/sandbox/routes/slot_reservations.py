@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cal_mcp.sandbox import availability, slots
-from cal_mcp.sandbox.core_lookup import event_type_by_id, host_users
-from cal_mcp.sandbox.errors import bad_request, not_found, unauthorized
+from cal_mcp.sandbox.core_lookup import host_users
+from cal_mcp.sandbox.errors import bad_request, not_found
 from cal_mcp.sandbox.http import Endpoint, given_fields, json_body, ok, state_of
-from cal_mcp.sandbox.routes.slots import DEFAULT_RESERVATION_MINUTES, is_authenticated
+from cal_mcp.sandbox.routes.slots import DEFAULT_RESERVATION_MINUTES, reservation_event_type
 from cal_mcp.sandbox.state import USER_ID, SandboxState
 from cal_mcp.sandbox.stores.bookings import RESERVATIONS_TABLE
 from cal_mcp.sandbox.stores.records import iso_ms
@@ -66,14 +66,7 @@ async def update_reservation(request: Request) -> Response:
     if record is None:
         raise not_found(f"Slot with uid={uid} not found")
     body = given_fields(await json_body(request))
-    if "reservationDuration" in body and not is_authenticated(request):
-        raise unauthorized(
-            "reservationDuration can only be used for authenticated requests - use access token, api key or "
-            "OAuth credentials"
-        )
-    event_type = event_type_by_id(state, int(body["eventTypeId"]))
-    if event_type is None:
-        raise not_found(f"Event Type with ID={body['eventTypeId']} not found")
+    event_type = reservation_event_type(request, state, body)
     length = _length(event_type, body.get("slotDuration"))
     start = slots.parse_instant(body["slotStart"])
     assert start is not None  # the gate checked it (IsDateString, reserve-slot.input.ts)

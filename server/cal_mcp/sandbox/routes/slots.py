@@ -121,11 +121,10 @@ def new_reservation_uid(state: SandboxState) -> str:
     return str(uuid.UUID(int=state.random.getrandbits(128), version=4))
 
 
-async def reserve_slot(request: Request) -> Response:
-    state = state_of(request)
-    body = given_fields(await json_body(request))  # shape checked by the request gate (reserve-slot.input.ts)
-    authenticated = is_authenticated(request)
-    if "reservationDuration" in body and not authenticated:
+def reservation_event_type(request: Request, state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+    """The event type a ReserveSlotInput names (404 when unknown); 401 for a custom hold length sent
+    without credentials. Shared by reserving a slot and moving a reservation (SlotsService_2024_09_04)."""
+    if "reservationDuration" in body and not is_authenticated(request):
         raise unauthorized(
             "reservationDuration can only be used for authenticated requests - use access token, api key or "
             "OAuth credentials"
@@ -133,6 +132,14 @@ async def reserve_slot(request: Request) -> Response:
     event_type = event_type_by_id(state, int(body["eventTypeId"]))
     if event_type is None:
         raise not_found(f"Event Type with ID={body['eventTypeId']} not found")
+    return event_type
+
+
+async def reserve_slot(request: Request) -> Response:
+    state = state_of(request)
+    body = given_fields(await json_body(request))  # shape checked by the request gate (reserve-slot.input.ts)
+    authenticated = is_authenticated(request)
+    event_type = reservation_event_type(request, state, body)
     length = int(event_type["lengthInMinutes"])
     if "slotDuration" in body:
         options = event_type.get("lengthInMinutesOptions") or []
