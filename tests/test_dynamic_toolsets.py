@@ -179,15 +179,11 @@ async def test_http_2026_requests_have_no_session_so_enabling_describes_the_tool
         assert not (await client.call_tool("CAL_RETRIEVE_MY_INFORMATION", {})).is_error
 
 
-async def test_an_agent_framework_sees_the_enabled_tools(dynamic_url: str) -> None:
-    """pydantic-ai with a scripted model: enable a toolset, then call a tool from it."""
-    from fastmcp.client import Client as FastMCPClient
-    from pydantic_ai import Agent
-    from pydantic_ai.mcp import MCPToolset
+def scripted_model(seen: list[set[str]]) -> Any:
+    """A pydantic-ai model function that records the tools it is offered at each step, enables the `me`
+    toolset, calls CAL_RETRIEVE_MY_INFORMATION, then answers with that tool's result."""
     from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
-    from pydantic_ai.models.function import AgentInfo, FunctionModel
-
-    seen: list[set[str]] = []
+    from pydantic_ai.models.function import AgentInfo
 
     def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         seen.append({t.name for t in info.function_tools})
@@ -196,6 +192,19 @@ async def test_an_agent_framework_sees_the_enabled_tools(dynamic_url: str) -> No
         if len(seen) == 2:
             return ModelResponse(parts=[ToolCallPart("CAL_RETRIEVE_MY_INFORMATION", {})])
         return ModelResponse(parts=[TextPart(str(messages[-1].parts[0].content))])  # type: ignore[attr-defined]
+
+    return model
+
+
+async def test_an_agent_framework_sees_the_enabled_tools(dynamic_url: str) -> None:
+    """pydantic-ai with a scripted model: enable a toolset, then call a tool from it."""
+    from fastmcp.client import Client as FastMCPClient
+    from pydantic_ai import Agent
+    from pydantic_ai.mcp import MCPToolset
+    from pydantic_ai.models.function import FunctionModel
+
+    seen: list[set[str]] = []
+    model = scripted_model(seen)
 
     notes = Notes()
     # pydantic-ai's default client speaks 2026-07-28 over HTTP, which has no sessions (see the test
@@ -228,18 +237,10 @@ async def test_an_agent_framework_over_stdio_in_its_default_era() -> None:
     from fastmcp.client.transports import StdioTransport
     from pydantic_ai import Agent
     from pydantic_ai.mcp import MCPToolset
-    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
-    from pydantic_ai.models.function import AgentInfo, FunctionModel
+    from pydantic_ai.models.function import FunctionModel
 
     seen: list[set[str]] = []
-
-    def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        seen.append({t.name for t in info.function_tools})
-        if len(seen) == 1:
-            return ModelResponse(parts=[ToolCallPart("CAL_ENABLE_TOOLSETS", {"toolsets": ["me"]})])
-        if len(seen) == 2:
-            return ModelResponse(parts=[ToolCallPart("CAL_RETRIEVE_MY_INFORMATION", {})])
-        return ModelResponse(parts=[TextPart(str(messages[-1].parts[0].content))])  # type: ignore[attr-defined]
+    model = scripted_model(seen)
 
     server = StdioTransport(
         command=sys.executable, args=["-m", "cal_mcp", "--sandbox", "--dynamic-toolsets", "--log-level", "WARNING"],
