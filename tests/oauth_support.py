@@ -23,21 +23,14 @@ from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.state import DEFAULT_EPOCH, SANDBOX_API_KEY
 from cal_mcp.transports import http_app
 from tests.conftest import free_port, serve_in_thread
+from tests.fake_clock import FakeClock
 
 HIDDEN = re.compile(r"<input type=hidden name=(\w+) value='([^']*)'>")
 
 
-class FakeClock:
-    """UNIX seconds that move only when told (starts at the real time so the SDK's own checks agree)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+def unix_fake_clock() -> FakeClock:
+    """A hand-driven clock in UNIX seconds, starting at the real time so the SDK's own checks agree."""
+    return FakeClock(start=time.time())
 
 
 @dataclass
@@ -51,7 +44,7 @@ class OAuthServer:
 @contextmanager
 def oauth_server(database_url: str, *, clock: FakeClock | None = None, environ: dict[str, Any] | None = None,
                  port: int | None = None, accounts: SandboxAccounts | None = None) -> Iterator[OAuthServer]:
-    clock = clock or FakeClock()
+    clock = clock or unix_fake_clock()
     port = port or free_port()
     settings = Settings(sandbox=True, api_key=SANDBOX_API_KEY)  # type: ignore[call-arg]
     registry = load_registry()

@@ -19,6 +19,7 @@ from cal_mcp.http_limits import RequestGuard, header_deadline_protocol
 from cal_mcp.registry import Registry
 from cal_mcp.transports import http_app, uvicorn_config
 from tests.conftest import free_port, serve_in_thread
+from tests.fake_clock import FakeClock
 
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 INITIALIZE = {
@@ -31,14 +32,6 @@ def settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"api_key": "cal_test_key", "base_url": "http://127.0.0.1:9", "rate_limit_per_minute": 0}
     values.update(overrides)
     return Settings(**values)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @asynccontextmanager

@@ -215,10 +215,10 @@ async def test_rotating_the_encryption_key_keeps_signed_in_users_working(tmp_pat
 
     from cal_mcp.auth.crypto import new_key
     from tests.conftest import free_port
-    from tests.oauth_support import FakeClock
+    from tests.oauth_support import unix_fake_clock
 
     key_a, key_b = new_key(), new_key()
-    database, port, clock = sqlite_url(tmp_path), free_port(), FakeClock()
+    database, port, clock = sqlite_url(tmp_path), free_port(), unix_fake_clock()
 
     async def me(url: str, token: str) -> Any:
         async with httpx.AsyncClient() as http:

@@ -19,7 +19,7 @@ from cal_mcp.sandbox.clock import FrozenClock
 from cal_mcp.sandbox.state import DEFAULT_EPOCH
 from cal_mcp.transports import http_app
 from tests.conftest import free_port, serve_in_thread
-from tests.oauth_support import FakeClock, sdk_client, sqlite_url
+from tests.oauth_support import sdk_client, sqlite_url, unix_fake_clock
 
 
 def _fake_cal(accounts: SandboxAccounts) -> Starlette:
@@ -27,7 +27,7 @@ def _fake_cal(accounts: SandboxAccounts) -> Starlette:
 
 
 async def test_cal_oauth_sign_in_against_a_cal_reached_over_the_network(tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = unix_fake_clock()
     accounts = SandboxAccounts(clock=clock, make_clock=lambda: FrozenClock(DEFAULT_EPOCH))
     with serve_in_thread(_fake_cal(accounts)) as cal_url:
         port = free_port()

@@ -9,7 +9,6 @@ import pytest
 
 from tests.oauth_support import (
     MCP_HEADERS,
-    FakeClock,
     authorize_url,
     code_for,
     exchange,
@@ -19,6 +18,7 @@ from tests.oauth_support import (
     register,
     sqlite_url,
     tokens_for,
+    unix_fake_clock,
 )
 
 
@@ -146,7 +146,7 @@ async def test_a_resource_other_than_this_server_is_invalid_target(server) -> No
 async def test_a_token_for_another_audience_is_refused(tmp_path: Path) -> None:
     """Two deployments sharing one database: a token issued for one is not accepted by the other."""
     database = sqlite_url(tmp_path)
-    clock = FakeClock()
+    clock = unix_fake_clock()
     with oauth_server(database, clock=clock) as first, oauth_server(database, clock=clock) as second:
         grant = await tokens_for(first.url)
         async with httpx.AsyncClient() as http:
